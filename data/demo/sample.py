@@ -1,0 +1,37 @@
+"""Rebuild the demo catalog from the full public files: a stable sample chosen by id hash.
+
+Usage: python data/demo/sample.py ../shared/data/catalog
+"""
+
+import csv
+import hashlib
+import sys
+from pathlib import Path
+
+
+def keep(key: str, one_in: int) -> bool:
+    """Whether the row with this id is in the sample (about one row in ``one_in``)."""
+    return int(hashlib.sha1(key.encode()).hexdigest(), 16) % one_in == 0
+
+
+def sample(source: Path, target: Path, id_column: str, one_in: int) -> int:
+    """Copy the header and the sampled rows of ``source`` unchanged to ``target``."""
+    with source.open(encoding="utf-8", newline="") as reader, target.open(
+        "w", encoding="utf-8", newline=""
+    ) as writer:
+        rows = csv.DictReader(reader)
+        out = csv.DictWriter(writer, fieldnames=rows.fieldnames or [])
+        out.writeheader()
+        count = 0
+        for row in rows:
+            if keep(row[id_column], one_in):
+                out.writerow(row)
+                count += 1
+    return count
+
+
+if __name__ == "__main__":
+    catalog = Path(sys.argv[1])
+    here = Path(__file__).parent
+    print(sample(catalog / "myntra_styles.csv", here / "myntra_styles.csv", "id", 15))
+    print(sample(catalog / "flipkart_20k.csv", here / "flipkart.csv", "uniq_id", 10))

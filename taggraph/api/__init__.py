@@ -1,0 +1,1 @@
+"""The FastAPI service that answers recommendation and tag queries from the graph."""

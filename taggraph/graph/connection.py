@@ -1,0 +1,135 @@
+"""The Neo4j driver, created once and passed in, and a thin executor of named statements."""
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+
+from taggraph.graph.cypher import load_cypher
+from taggraph.graph.errors import Neo4jUnavailableError
+from taggraph.graph.settings import Neo4jSettings
+
+Record = dict[str, Any]
+
+
+def create_driver(settings: Neo4jSettings) -> Driver:
+    """Create the driver for ``settings``; it connects lazily, on first use.
+
+    Args:
+        settings: Where the server is and the credentials.
+
+    Returns:
+        A driver to close when done (it is a context manager).
+    """
+    return GraphDatabase.driver(
+        settings.uri,
+        auth=(settings.user, settings.password.get_secret_value()),
+        connection_timeout=settings.connect_timeout_s,
+        max_transaction_retry_time=30.0,
+    )
+
+
+@contextmanager
+def translate_errors(uri: str) -> Iterator[None]:
+    """Turn the driver's connection errors into :class:`Neo4jUnavailableError`.
+
+    Args:
+        uri: Server address, named in the message.
+
+    Raises:
+        Neo4jUnavailableError: If the server is unreachable or refuses the credentials.
+    """
+    try:
+        yield
+    except AuthError as error:
+        raise Neo4jUnavailableError(f"Neo4j at {uri} refused the credentials: {error.message}") from error
+    except (ServiceUnavailable, SessionExpired, OSError) as error:
+        raise Neo4jUnavailableError(
+            f"Neo4j is not reachable at {uri} ({type(error).__name__}); "
+            "start it with `taggraph neo4j start` or set TAGGRAPH_NEO4J_URI"
+        ) from error
+
+
+class GraphExecutor:
+    """Runs named Cypher statements from ``cypher/`` with parameters, reads routed to readers.
+
+    Args:
+        driver: The driver, owned by the caller.
+        database: Database to run against.
+        uri: Server address, for error messages.
+    """
+
+    def __init__(self, driver: Driver, database: str = "neo4j", uri: str = "Neo4j") -> None:
+        self._driver = driver
+        self._database = database
+        self.uri = uri
+
+    @classmethod
+    def from_settings(cls, driver: Driver, settings: Neo4jSettings) -> "GraphExecutor":
+        """Build an executor for the database and address named in ``settings``."""
+        return cls(driver, database=settings.database, uri=settings.uri)
+
+    def __repr__(self) -> str:
+        return f"GraphExecutor(uri={self.uri!r}, database={self._database!r})"
+
+    def read(self, name: str, **parameters: Any) -> list[Record]:
+        """Run a read statement in a managed transaction with retries.
+
+        Args:
+            name: Statement name, such as ``read/label_counts``.
+            **parameters: Query parameters (values only; never spliced into the text).
+
+        Returns:
+            The records as dictionaries.
+        """
+        return self._run(name, parameters, RoutingControl.READ)
+
+    def write(self, name: str, **parameters: Any) -> list[Record]:
+        """Run a write statement in a managed transaction with retries.
+
+        Args:
+            name: Statement name, such as ``write/products``.
+            **parameters: Query parameters.
+
+        Returns:
+            The records as dictionaries.
+        """
+        return self._run(name, parameters, RoutingControl.WRITE)
+
+    def write_steps(self, steps: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Run several write statements in one managed transaction: all commit or none.
+
+        Args:
+            steps: ``(statement name, parameters)`` pairs, run in order.
+        """
+        queries = [(load_cypher(name), dict(parameters)) for name, parameters in steps]
+
+        def work(tx: ManagedTransaction) -> None:
+            for query, parameters in queries:
+                tx.run(query, parameters).consume()
+
+        with translate_errors(self.uri):
+            with self._driver.session(database=self._database) as session:
+                session.execute_write(work)
+
+    def _run(
+        self, name: str, parameters: Mapping[str, Any], routing: RoutingControl
+    ) -> list[Record]:
+        query = load_cypher(name)
+        with translate_errors(self.uri):
+            records, _, _ = self._driver.execute_query(
+                query, parameters_=dict(parameters), routing_=routing, database_=self._database
+            )
+        return [record.data() for record in records]
+
+    def verify(self) -> None:
+        """Check that the server answers and accepts the credentials.
+
+        Raises:
+            Neo4jUnavailableError: If it does not.
+        """
+        with translate_errors(self.uri):
+            self._driver.verify_connectivity()
+            self._driver.verify_authentication()

@@ -1,0 +1,40 @@
+"""Read-side helpers over the executor: counts of the graph."""
+
+from dataclasses import dataclass
+
+from taggraph.graph.connection import GraphExecutor
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    """Node counts by label and relationship counts by type."""
+
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+
+    @property
+    def node_total(self) -> int:
+        """All nodes (a node with two labels counts once per label)."""
+        return sum(self.nodes.values())
+
+    @property
+    def relationship_total(self) -> int:
+        """All relationships."""
+        return sum(self.relationships.values())
+
+
+def graph_stats(executor: GraphExecutor) -> GraphStats:
+    """Count nodes by label and relationships by type.
+
+    Args:
+        executor: Executor on the database to count.
+
+    Returns:
+        The counts, sorted by name.
+    """
+    labels = executor.read("read/label_counts")
+    types = executor.read("read/relationship_type_counts")
+    return GraphStats(
+        nodes={row["label"]: row["count"] for row in labels},
+        relationships={row["type"]: row["count"] for row in types},
+    )

@@ -1,0 +1,1 @@
+"""Pipelines that join the layers (ingest, tag, link, train, embed, export) and the CLI."""

@@ -1,0 +1,69 @@
+"""The ``taggraph`` command line: one clear line and a non-zero exit for every expected failure."""
+
+import sys
+
+import click
+import typer
+from neo4j.exceptions import Neo4jError
+from pydantic import ValidationError
+
+from taggraph.graph.errors import TaggraphError
+from taggraph.jobs.commands import graph, ingest, neo4j
+from taggraph.jobs.commands.runtime import errors
+
+app = typer.Typer(
+    name="taggraph",
+    help="Product text to tags, kept in a Neo4j knowledge graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(neo4j.app, name="neo4j")
+app.add_typer(graph.app, name="graph")
+app.command(name="ingest")(ingest.ingest)
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn expected failures into one line on stderr.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The exit code.
+    """
+    try:
+        result = app(args=argv, prog_name="taggraph", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as usage:
+        usage.show()
+        return usage.exit_code
+    except click.exceptions.Abort:
+        errors.print("error: aborted")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        errors.print("error: interrupted; running the same command again resumes")
+        return EXIT_INTERRUPTED
+    except TaggraphError as error:
+        errors.print(f"error: {error}", markup=False)
+        return EXIT_ERROR
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        errors.print(f"error: invalid setting: {problems}", markup=False)
+        return EXIT_USAGE
+    except Neo4jError as error:
+        errors.print(f"error: Neo4j refused the request: {error.code}: {error.message}", markup=False)
+        return EXIT_ERROR
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``taggraph`` sub-commands, one module per group."""

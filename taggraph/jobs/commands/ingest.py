@@ -1,0 +1,100 @@
+"""``taggraph ingest SOURCE PATH``: a catalog file into the graph, bad rows into a rejects file."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from taggraph.graph.errors import InputError
+from taggraph.graph.writer import BatchWriter
+from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.jobs.ingest.pipeline import IngestReport, run_ingest
+from taggraph.jobs.ingest.pseudonym import load_pseudonymiser
+from taggraph.jobs.ingest.sources.base import SourceContext
+from taggraph.jobs.ingest.sources.registry import SOURCES, build_source
+from taggraph.jobs.settings import IngestSettings
+
+
+def ingest(
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(SOURCES)}.")],
+    path: Annotated[Path, typer.Argument(help="Input file (a folder for instacart).")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="csv/jsonl only: field=column, or tag:<kind>=column. Repeat."),
+    ] = None,
+    source_name: Annotated[
+        str | None, typer.Option(help="csv/jsonl only: id prefix (default: the file stem).")
+    ] = None,
+    category_separator: Annotated[
+        str, typer.Option(help="csv/jsonl only: separator of category levels.")
+    ] = ">",
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction.")
+    ] = None,
+    rejects_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the rejects file (default: TAGGRAPH_REJECTS_DIR).")
+    ] = None,
+) -> None:
+    """Ingest a catalog: products, categories, brands, catalog tags and interactions.
+
+    Re-running changes nothing; an interrupted run resumes. Rows that cannot be taken go to
+    <rejects-dir>/<source>.rejects.jsonl with their row number and reason.
+    """
+    settings = IngestSettings()
+    if source not in SOURCES:
+        raise InputError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+    if not path.exists():
+        raise InputError(f"no such file or folder: {path}")
+    context = SourceContext.from_settings(settings, load_pseudonymiser(settings))
+    reader = build_source(source, context, path, mapping, source_name, category_separator)
+    size = batch_size or settings.batch_size
+    options = [*(mapping or []), category_separator]
+    with open_graph() as executor:
+        writer = BatchWriter(executor, size)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.completed:,} rows"),
+            TextColumn("{task.fields[rate]:,.0f} rows/s"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
+            task = progress.add_task(f"ingest {reader.name}", rate=0.0)
+
+            def advance(rows: int) -> None:
+                progress.advance(task, rows)
+                speed = progress.tasks[task].speed
+                progress.update(task, rate=speed or 0.0)
+
+            report = run_ingest(
+                reader,
+                path,
+                writer,
+                rejects_dir or settings.rejects_dir,
+                settings.state_dir,
+                size,
+                options,
+                on_rows=advance,
+            )
+    _print_report(report)
+
+
+def _print_report(report: IngestReport) -> None:
+    table = Table("file", "input", "accepted", "rejected")
+    for name, counts in report.files.items():
+        table.add_row(name, f"{counts.input:,}", f"{counts.accepted:,}", f"{counts.rejected:,}")
+    table.add_row("all", f"{report.input:,}", f"{report.accepted:,}", f"{report.rejected:,}")
+    console.print(table)
+    if report.resumed_after:
+        console.print(f"resumed: the first {report.resumed_after:,} records were already written")
+    rate = report.input / report.seconds if report.seconds else 0.0
+    console.print(
+        f"{report.products:,} products, {report.interactions:,} interactions in "
+        f"{report.seconds:.1f} s ({rate:,.0f} rows/s); "
+        f"accepted {report.accepted:,} + rejected {report.rejected:,} = input {report.input:,}"
+    )
+    if report.rejected:
+        console.print(f"rejected rows and reasons: {report.rejects_path}")

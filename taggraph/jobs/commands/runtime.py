@@ -1,0 +1,29 @@
+"""What commands share: settings, the driver and executor, and console output."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+
+from taggraph.graph.connection import GraphExecutor, create_driver
+from taggraph.graph.settings import Neo4jSettings
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def open_graph(settings: Neo4jSettings | None = None) -> Iterator[GraphExecutor]:
+    """Open one driver for the command, check the server answers, and close it afterwards.
+
+    Args:
+        settings: Connection settings; read from the environment when None.
+
+    Yields:
+        An executor on the configured database.
+    """
+    settings = settings or Neo4jSettings()
+    with create_driver(settings) as driver:
+        executor = GraphExecutor.from_settings(driver, settings)
+        executor.verify()
+        yield executor

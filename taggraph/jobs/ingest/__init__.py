@@ -1,0 +1,1 @@
+"""Catalog ingest: source parsers, row validation, rejects, and the batched graph sink."""

@@ -1,0 +1,168 @@
+"""Buffers accepted records and writes them to the graph in batches, checkpointing each batch."""
+
+from collections.abc import Callable
+from typing import Any
+
+from taggraph.graph.writer import BatchWriter
+from taggraph.jobs.ingest.checkpoint import Checkpoint
+from taggraph.jobs.ingest.records import CategoryRef, InteractionRecord, ProductRecord, Record
+
+
+class GraphSink:
+    """Takes records in input order and writes them, a batch at a time, to the graph.
+
+    A batch is one transaction of ``UNWIND`` statements: entities first (new categories, tags,
+    brands), then products, the removal of catalog facts their rows no longer state, their
+    edges, and interactions. After it commits, the count of records written so far is
+    checkpointed. Given a checkpoint from an interrupted run, the first records (already
+    written) are skipped.
+
+    Args:
+        writer: The batched writer.
+        checkpoint: Where progress is kept.
+        batch_size: Records per batch.
+        on_batch: Called with the number of records in each written batch.
+    """
+
+    def __init__(
+        self,
+        writer: BatchWriter,
+        checkpoint: Checkpoint,
+        batch_size: int,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        self._writer = writer
+        self._checkpoint = checkpoint
+        self._batch_size = batch_size
+        self._on_batch = on_batch
+        self.skip = checkpoint.load()
+        self.received = 0
+        self.written = self.skip
+        self._products: list[ProductRecord] = []
+        self._interactions: list[InteractionRecord] = []
+        self._categories_written: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"GraphSink(written={self.written}, batch_size={self._batch_size})"
+
+    def add(self, record: Record) -> None:
+        """Take one record; writes a batch when the buffer is full."""
+        self.received += 1
+        if self.received <= self.skip:
+            return
+        if isinstance(record, ProductRecord):
+            self._products.append(record)
+        else:
+            self._interactions.append(record)
+        if len(self._products) + len(self._interactions) >= self._batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered and checkpoint it."""
+        count = len(self._products) + len(self._interactions)
+        if count == 0:
+            return
+        products = self._products
+        self._writer.write_together(
+            [
+                ("write/categories", self._new_categories()),
+                ("write/tags", _distinct(_tag_rows(products))),
+                ("write/brands", _distinct(_brand_rows(products))),
+                ("write/products", [_product_row(product) for product in products]),
+                ("write/product_stale_edges", [_facts_row(product) for product in products]),
+                ("write/product_categories", _category_edges(products)),
+                ("write/product_brands", _brand_edges(products)),
+                ("write/product_tags", _tag_edges(products)),
+                ("write/interactions", [_interaction_row(i) for i in self._interactions]),
+            ]
+        )
+        self._products.clear()
+        self._interactions.clear()
+        self.written += count
+        self._checkpoint.save(self.written)
+        if self._on_batch is not None:
+            self._on_batch(count)
+
+    def finish(self) -> None:
+        """Write the rest and remove the checkpoint: the ingest is complete."""
+        self.flush()
+        self._checkpoint.clear()
+
+    def _new_categories(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for product in self._products:
+            if product.category is None:
+                continue
+            for category in product.category.lineage():
+                if category.id not in self._categories_written:
+                    self._categories_written.add(category.id)
+                    rows.append(_category_row(category))
+        return rows
+
+
+def _category_row(category: CategoryRef) -> dict[str, Any]:
+    parent = category.parent
+    return {
+        "id": category.id,
+        "name": category.name,
+        "level": category.level,
+        "source": category.source,
+        "parent_id": parent.id if parent else None,
+    }
+
+
+def _product_row(product: ProductRecord) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "props": {
+            "source": product.source,
+            "name": product.name,
+            "description": product.description,
+            "price": product.price,
+            "year": product.year,
+        },
+    }
+
+
+def _facts_row(product: ProductRecord) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "category_id": product.category.id if product.category else None,
+        "brand_id": product.brand.id if product.brand else None,
+        "tag_ids": [tag.id for tag in product.tags],
+    }
+
+
+def _distinct(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({row["id"]: row for row in rows}.values())
+
+
+def _tag_rows(products: list[ProductRecord]) -> list[dict[str, Any]]:
+    return [{"id": t.id, "name": t.name, "kind": t.kind} for p in products for t in p.tags]
+
+
+def _brand_rows(products: list[ProductRecord]) -> list[dict[str, Any]]:
+    return [{"id": p.brand.id, "name": p.brand.name} for p in products if p.brand]
+
+
+def _category_edges(products: list[ProductRecord]) -> list[dict[str, Any]]:
+    return [{"product_id": p.id, "category_id": p.category.id} for p in products if p.category]
+
+
+def _brand_edges(products: list[ProductRecord]) -> list[dict[str, Any]]:
+    return [{"product_id": p.id, "brand_id": p.brand.id} for p in products if p.brand]
+
+
+def _tag_edges(products: list[ProductRecord]) -> list[dict[str, Any]]:
+    return [{"product_id": p.id, "tag_id": t.id} for p in products for t in p.tags]
+
+
+def _interaction_row(interaction: InteractionRecord) -> dict[str, Any]:
+    return {
+        "user_id": interaction.user_id,
+        "product_id": interaction.product_id,
+        "source": interaction.product_source,
+        "ts": interaction.ts,
+        "kind": interaction.kind,
+        "weight": interaction.weight,
+    }

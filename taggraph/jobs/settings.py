@@ -1,0 +1,39 @@
+"""Settings of the jobs, read from ``TAGGRAPH_*`` variables and ``.env``."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_state() -> Path:
+    return Path.home() / ".local" / "share" / "taggraph"
+
+
+class IngestSettings(BaseSettings):
+    """How catalog files are read and written to the graph.
+
+    Attributes:
+        pseudonym_key: Secret key of the keyed hash applied to user ids at ingest. When unset,
+            a random key is created once in ``pseudonym_key_file`` and reused.
+        pseudonym_key_file: Where the generated key is kept (mode 0600).
+        batch_size: Rows per write transaction.
+        rejects_dir: Folder of the rejects files (``<source>.rejects.jsonl``).
+        state_dir: Folder of the checkpoints that let an interrupted ingest resume.
+        max_id_chars: Longest accepted id.
+        max_name_chars: Longest accepted product name.
+        max_description_chars: Longest accepted description.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAGGRAPH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path = Field(default_factory=lambda: _default_state() / "pseudonym.key")
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    rejects_dir: Path = Path("rejects")
+    state_dir: Path = Field(default_factory=lambda: _default_state() / "ingest-state")
+    max_id_chars: int = Field(default=200, ge=1)
+    max_name_chars: int = Field(default=1000, ge=1)
+    max_description_chars: int = Field(default=20_000, ge=1)

@@ -1,0 +1,1 @@
+"""FAISS index over graph entities and the linking decision; may import ``encoders`` only."""
