@@ -98,6 +98,21 @@ class GraphExecutor:
         """
         return self._run(name, parameters, RoutingControl.WRITE)
 
+    def write_in_chunks(self, name: str, **parameters: Any) -> None:
+        """Run a statement that commits its own chunks (``CALL ... IN TRANSACTIONS``).
+
+        Such statements need an auto-commit transaction, so they are not retried as a whole;
+        they must be safe to run again.
+
+        Args:
+            name: Statement name.
+            **parameters: Query parameters.
+        """
+        query = load_cypher(name)
+        with translate_errors(self.uri):
+            with self._driver.session(database=self._database) as session:
+                session.run(query, parameters).consume()  # type: ignore[arg-type]
+
     def write_steps(self, steps: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
         """Run several write statements in one managed transaction: all commit or none.
 

@@ -1,6 +1,7 @@
 """Read-side helpers over the executor: counts of the graph."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from taggraph.graph.connection import GraphExecutor
 
@@ -38,3 +39,24 @@ def graph_stats(executor: GraphExecutor) -> GraphStats:
         nodes={row["label"]: row["count"] for row in labels},
         relationships={row["type"]: row["count"] for row in types},
     )
+
+
+def product(executor: GraphExecutor, product_id: str) -> dict[str, Any] | None:
+    """A product's properties, category path (root first) and brand, or None if unknown.
+
+    Args:
+        executor: Executor on the graph.
+        product_id: Stable product id, such as ``myntra:15970``.
+    """
+    rows = executor.read("read/product", product_id=product_id)
+    return rows[0] if rows else None
+
+
+def product_tags(executor: GraphExecutor, product_id: str) -> list[dict[str, Any]]:
+    """A product's tags with source, status, score and reviewer.
+
+    Args:
+        executor: Executor on the graph.
+        product_id: Stable product id.
+    """
+    return executor.read("read/product_tags", product_id=product_id)

@@ -20,3 +20,13 @@ def apply_schema(executor: GraphExecutor) -> list[str]:
         executor.write(name)
     executor.write("admin/await_indexes")
     return names
+
+
+def clear_graph(executor: GraphExecutor) -> None:
+    """Delete every node and relationship of the database (the schema stays).
+
+    Args:
+        executor: Executor on the database to empty.
+    """
+    executor.write_in_chunks("admin/delete_relationships")
+    executor.write_in_chunks("admin/delete_nodes")

@@ -1,4 +1,4 @@
-"""The one batched writer: ``UNWIND $rows AS row ...`` statements, a managed transaction a batch."""
+"""The one batched writer: named UNWIND statements over `$rows`, a managed transaction a batch."""
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -27,7 +27,7 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 class BatchWriter:
-    """Writes rows through named ``UNWIND $rows`` statements, one retried transaction a batch.
+    """Writes rows through named statements that unwind `$rows`, one retried transaction a batch.
 
     Args:
         executor: Executor on the target database.

@@ -2,10 +2,10 @@
 
 import sys
 
-import click
 import typer
 from neo4j.exceptions import Neo4jError
 from pydantic import ValidationError
+from typer.exceptions import TyperException
 
 from taggraph.graph.errors import TaggraphError
 from taggraph.jobs.commands import graph, ingest, neo4j
@@ -38,14 +38,18 @@ def main(argv: list[str] | None = None) -> int:
     """
     try:
         result = app(args=argv, prog_name="taggraph", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as usage:
-        usage.show()
-        return usage.exit_code
-    except click.exceptions.Abort:
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except typer.Abort:
         errors.print("error: aborted")
         return EXIT_INTERRUPTED
+    except TyperException as usage:
+        show = getattr(usage, "show", None)
+        if callable(show):
+            show()
+        else:
+            errors.print(f"error: {usage}", markup=False)
+        return int(getattr(usage, "exit_code", EXIT_USAGE))
     except KeyboardInterrupt:
         errors.print("error: interrupted; running the same command again resumes")
         return EXIT_INTERRUPTED

@@ -1,10 +1,11 @@
 """``taggraph graph``: schema and counts."""
 
-from rich.table import Table
 import typer
+from rich.table import Table
 
 from taggraph.graph.reader import graph_stats
-from taggraph.graph.schema import apply_schema
+from taggraph.graph.errors import InputError
+from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.jobs.commands.runtime import console, open_graph
 
 app = typer.Typer(help="Create the schema and inspect the graph.")
@@ -31,3 +32,15 @@ def stats() -> None:
     table.add_row("total", "nodes", f"{counts.node_total:,}")
     table.add_row("total", "relationships", f"{counts.relationship_total:,}")
     console.print(table)
+
+
+@app.command()
+def clear(
+    yes: bool = typer.Option(False, "--yes", help="Confirm: delete every node and relationship."),
+) -> None:
+    """Delete every node and relationship (the schema stays). Needs --yes."""
+    if not yes:
+        raise InputError("`taggraph graph clear` deletes the whole graph; add --yes to confirm")
+    with open_graph() as executor:
+        clear_graph(executor)
+    console.print("graph cleared")

@@ -49,6 +49,7 @@ def ingest(
         raise InputError(f"no such file or folder: {path}")
     context = SourceContext.from_settings(settings, load_pseudonymiser(settings))
     reader = build_source(source, context, path, mapping, source_name, category_separator)
+    reader.check(path)
     size = batch_size or settings.batch_size
     options = [*(mapping or []), category_separator]
     with open_graph() as executor:

@@ -9,7 +9,7 @@ from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.settings import Neo4jSettings
 
 console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager

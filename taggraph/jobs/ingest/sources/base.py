@@ -37,6 +37,10 @@ class Source(Protocol):
 
     name: str
 
+    def check(self, path: Path) -> None:
+        """Raise :class:`InputError` if ``path`` cannot be read as this source, before writes."""
+        ...
+
     def rows(self, path: Path) -> Iterator[SourceRow]:
         """Yield each input row of the files at ``path`` in a stable order."""
         ...

@@ -111,9 +111,13 @@ class FlipkartSource:
     def __repr__(self) -> str:
         return "FlipkartSource()"
 
+    def check(self, path: Path) -> None:
+        """Fail early, before any write, when ``path`` is not a readable file with the columns."""
+        require_columns(path, COLUMNS)
+
     def rows(self, path: Path) -> Iterator[SourceRow]:
         """Yield one row per product of ``path``."""
-        require_columns(path, COLUMNS)
+        self.check(path)
         for row_number, raw, error in csv_rows(path):
             if raw is None:
                 yield SourceRow(path.name, row_number, reason=error)

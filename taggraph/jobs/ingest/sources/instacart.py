@@ -37,14 +37,18 @@ class InstacartSource:
     def __repr__(self) -> str:
         return "InstacartSource()"
 
-    def rows(self, path: Path) -> Iterator[SourceRow]:
-        """Yield every row of the five files of the folder ``path``, file by file."""
+    def check(self, path: Path) -> None:
+        """Fail early, before any write, unless ``path`` is a folder with the five files."""
         if not path.is_dir():
             raise InputError(f"the instacart source reads a folder with {', '.join(FILES)}: {path}")
         for file_name, columns in FILES.items():
             if not (path / file_name).is_file():
                 raise InputError(f"{path} has no {file_name}")
             require_columns(path / file_name, columns)
+
+    def rows(self, path: Path) -> Iterator[SourceRow]:
+        """Yield every row of the five files of the folder ``path``, file by file."""
+        self.check(path)
         departments: dict[str, str] = {}
         aisles: dict[str, str] = {}
         products: set[str] = set()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from taggraph.graph.errors import InputError
 from taggraph.jobs.ingest.fields import RowError, identifier, integer, number, text
-from taggraph.jobs.ingest.readers import RawRow, csv_header, csv_rows, jsonl_rows
+from taggraph.jobs.ingest.readers import RawRow, csv_header, csv_rows, jsonl_rows, open_text
 from taggraph.jobs.ingest.records import BrandRef, CategoryRef, ProductRecord, SourceRow, TagRef
 from taggraph.jobs.ingest.sources.base import SourceContext
 
@@ -100,19 +100,23 @@ class MappedSource:
     def __repr__(self) -> str:
         return f"MappedSource(format={self._format!r}, source={self.name!r})"
 
+    def check(self, path: Path) -> None:
+        """Fail early, before any write, when the file is unreadable or lacks a mapped column."""
+        if self._format == "jsonl":
+            open_text(path).close()
+            return
+        header = csv_header(path)
+        missing = [column for column in self._mapping.columns() if column not in header]
+        if missing:
+            raise InputError(
+                f"{path.name} lacks the mapped column(s) {', '.join(missing)}; "
+                f"it has {', '.join(header)}"
+            )
+
     def rows(self, path: Path) -> Iterator[SourceRow]:
         """Yield one row per record of ``path``."""
-        if self._format == "csv":
-            header = csv_header(path)
-            missing = [column for column in self._mapping.columns() if column not in header]
-            if missing:
-                raise InputError(
-                    f"{path.name} lacks the mapped column(s) {', '.join(missing)}; "
-                    f"it has {', '.join(header)}"
-                )
-            reader = csv_rows(path)
-        else:
-            reader = jsonl_rows(path)
+        self.check(path)
+        reader = csv_rows(path) if self._format == "csv" else jsonl_rows(path)
         for row_number, raw, error in reader:
             if raw is None:
                 yield SourceRow(path.name, row_number, reason=error)

@@ -47,9 +47,13 @@ class MyntraSource:
     def __repr__(self) -> str:
         return "MyntraSource()"
 
+    def check(self, path: Path) -> None:
+        """Fail early, before any write, when ``path`` is not a readable file with the columns."""
+        require_columns(path, COLUMNS)
+
     def rows(self, path: Path) -> Iterator[SourceRow]:
         """Yield one row per product line of ``path``."""
-        require_columns(path, COLUMNS)
+        self.check(path)
         for number, raw, error in csv_rows(path):
             if raw is None:
                 yield SourceRow(path.name, number, reason=error)

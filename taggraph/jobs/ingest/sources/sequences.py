@@ -37,12 +37,19 @@ class SequenceSource:
     def __repr__(self) -> str:
         return "SequenceSource()"
 
-    def rows(self, path: Path) -> Iterator[SourceRow]:
-        """Yield each sequence line of ``path``, then each entry of its attributes file."""
-        dataset = slug(path.stem)
+    def check(self, path: Path) -> None:
+        """Fail early, before any write, unless the sequences and their attributes are there."""
+        if not path.is_file():
+            raise InputError(f"no such file: {path}")
         attributes = attributes_path(path)
         if not attributes.is_file():
             raise InputError(f"{path.name} needs its attributes file beside it: {attributes.name}")
+
+    def rows(self, path: Path) -> Iterator[SourceRow]:
+        """Yield each sequence line of ``path``, then each entry of its attributes file."""
+        self.check(path)
+        dataset = slug(path.stem)
+        attributes = attributes_path(path)
         with open_text(path) as handle:
             number = 0
             for line in handle:

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One command on a fresh machine: install everything (environment, local Neo4j), then run the
+# main job end to end on the shipped demo catalog and print what the graph holds.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$repo"
+
+taggraph neo4j install
+taggraph neo4j start
+taggraph graph init
+taggraph ingest myntra data/demo/myntra_styles.csv
+taggraph ingest flipkart data/demo/flipkart.csv
+taggraph graph stats
+echo "Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password from TAGGRAPH_NEO4J_PASSWORD)"

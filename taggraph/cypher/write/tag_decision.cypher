@@ -1,0 +1,8 @@
+// A person's decision on a product's tag: a human fact that no model run or catalog
+// re-ingest changes afterwards.
+UNWIND $rows AS row
+MATCH (p:Product {id: row.product_id})
+MATCH (t:Tag {id: row.tag_id})
+MERGE (p)-[r:HAS_TAG]->(t)
+SET r.source = 'human', r.status = row.status, r.reviewer = row.reviewer,
+    r.updated_at = datetime()

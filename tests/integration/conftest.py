@@ -1,0 +1,67 @@
+"""The real Neo4j server of the test run (started by scripts/test.sh), emptied before each test.
+
+Tests here refuse to run against a server that scripts/test.sh did not start for them
+(TAGGRAPH_TEST_NEO4J unset), so a developer's own graph is never emptied.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taggraph.graph.connection import GraphExecutor, create_driver
+from taggraph.graph.errors import Neo4jUnavailableError
+from taggraph.graph.schema import apply_schema, clear_graph
+from taggraph.graph.settings import Neo4jSettings
+from taggraph.graph.writer import BatchWriter
+from taggraph.jobs.ingest.pipeline import IngestReport, run_ingest
+from taggraph.jobs.ingest.pseudonym import Pseudonymiser
+from taggraph.jobs.ingest.sources.base import Source, SourceContext
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings() -> Neo4jSettings:
+    mode = os.environ.get("TAGGRAPH_TEST_NEO4J")
+    if mode is None:
+        pytest.skip("integration tests run through scripts/test.sh, which starts their Neo4j")
+    return Neo4jSettings()
+
+
+@pytest.fixture(scope="session")
+def session_executor(neo4j_settings: Neo4jSettings) -> Iterator[GraphExecutor]:
+    with create_driver(neo4j_settings) as driver:
+        executor = GraphExecutor.from_settings(driver, neo4j_settings)
+        try:
+            executor.verify()
+        except Neo4jUnavailableError as error:
+            pytest.fail(f"the test Neo4j server is not answering: {error}")
+        apply_schema(executor)
+        yield executor
+
+
+@pytest.fixture()
+def executor(session_executor: GraphExecutor) -> GraphExecutor:
+    clear_graph(session_executor)
+    return session_executor
+
+
+@pytest.fixture()
+def context() -> SourceContext:
+    return SourceContext(pseudonymiser=Pseudonymiser(b"integration-test-key-0123456789"))
+
+
+@pytest.fixture()
+def ingest(executor: GraphExecutor, tmp_path: Path):
+    def run(source: Source, path: Path, batch_size: int = 500, **options: object) -> IngestReport:
+        return run_ingest(
+            source,
+            path,
+            BatchWriter(executor, batch_size),
+            tmp_path / "rejects",
+            tmp_path / "state",
+            batch_size,
+            **options,  # type: ignore[arg-type]
+        )
+
+    return run

@@ -1,0 +1,180 @@
+"""Ingest against the real Neo4j: idempotence, accounting, rejects, resume, human decisions."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from taggraph.graph.connection import GraphExecutor
+from taggraph.graph.decisions import TagDecision, record_decisions
+from taggraph.graph.schema import clear_graph
+from taggraph.graph.reader import graph_stats, product, product_tags
+from taggraph.jobs.ingest.sources.base import SourceContext
+from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
+from taggraph.jobs.ingest.sources.instacart import InstacartSource
+from taggraph.jobs.ingest.sources.mapped import ColumnMapping, MappedSource
+from taggraph.jobs.ingest.sources.myntra import MyntraSource
+from taggraph.jobs.ingest.sources.sequences import SequenceSource
+
+
+def test_myntra_twice_leaves_identical_counts(
+    ingest, executor: GraphExecutor, context: SourceContext, demo_dir: Path
+) -> None:
+    first = ingest(MyntraSource(context), demo_dir / "myntra_styles.csv")
+    after_first = graph_stats(executor)
+    second = ingest(MyntraSource(context), demo_dir / "myntra_styles.csv")
+    assert graph_stats(executor) == after_first
+    assert first.input == second.input == first.accepted + first.rejected
+    assert after_first.nodes["Product"] == first.accepted
+    assert after_first.relationships["IN_CATEGORY"] == first.accepted
+    assert after_first.relationships["HAS_TAG"] > 4 * first.accepted
+
+
+def test_flipkart_categories_drop_the_product_name_leaf(
+    ingest, executor: GraphExecutor, context: SourceContext, demo_dir: Path
+) -> None:
+    report = ingest(FlipkartSource(context), demo_dir / "flipkart.csv")
+    assert report.accepted + report.rejected == report.input == 1989
+    stats = graph_stats(executor)
+    assert stats.nodes["Product"] == report.accepted
+    assert stats.nodes["Brand"] > 100
+    shorts = product(executor, "flipkart:ce5a6818f7707e2cb61fdcdbba61f5ad")
+    assert shorts is not None
+    assert shorts["product"]["name"] == "Alisha Solid Women's Cycling Shorts"
+    assert shorts["category_path"] == [
+        "Clothing", "Women's Clothing", "Lingerie, Sleep & Swimwear", "Shorts", "Alisha Shorts"
+    ]
+
+
+def test_accepted_plus_rejected_equals_input_and_rejects_file_says_why(
+    ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
+) -> None:
+    header = (
+        "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,"
+        "productDisplayName\n"
+    ).encode()
+    rows = [
+        b"1,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt",
+        b"1,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt",
+        b"1,Men,Apparel,Topwear,Shirts,Red,Fall,2011,Casual,Red Shirt",
+        b",Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,No id",
+        b"2,Men,Apparel,Topwear,Shirts,Blue,Fall,20x1,Casual,Bad year",
+        b"3,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Bad \xff bytes",
+        b"4,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual," + b"x" * 5000,
+        b"5,Women,Apparel,Topwear,Tops,Red,Summer,2012,Casual,Fine top",
+    ]
+    path = tmp_path / "styles.csv"
+    path.write_bytes(header + b"\n".join(rows) + b"\n")
+    report = ingest(MyntraSource(context), path)
+    assert (report.input, report.accepted, report.rejected) == (8, 2, 6)
+    rejects = [json.loads(line) for line in report.rejects_path.read_text().splitlines()]
+    assert [entry["row"] for entry in rejects] == [2, 3, 4, 5, 6, 7]
+    assert rejects[0]["reason"].startswith("duplicate of row 1")
+    assert rejects[1]["reason"].startswith("conflicting duplicate of row 1")
+    assert "\ufffd" in rejects[4]["raw"]["productDisplayName"]
+    assert graph_stats(executor).nodes["Product"] == 2
+
+
+def test_interrupted_ingest_resumes_to_the_same_graph(
+    ingest, executor: GraphExecutor, context: SourceContext, demo_dir: Path
+) -> None:
+    path = demo_dir / "myntra_styles.csv"
+    ingest(MyntraSource(context), path, batch_size=400)
+    complete = graph_stats(executor)
+    clear_graph(executor)
+
+    seen = 0
+
+    def crash_after_some_batches(rows: int) -> None:
+        nonlocal seen
+        seen += rows
+        if seen == 1300:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(MyntraSource(context), path, batch_size=400, on_rows=crash_after_some_batches)
+    partial = graph_stats(executor)
+    assert 0 < partial.nodes["Product"] < complete.nodes["Product"]
+    resumed = ingest(MyntraSource(context), path, batch_size=400)
+    assert resumed.resumed_after == 1200
+    assert graph_stats(executor) == complete
+
+
+def test_reingest_keeps_human_decisions_and_updates_catalog_facts(
+    ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
+) -> None:
+    header = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName\n"
+    path = tmp_path / "styles.csv"
+    path.write_text(header + "7,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt\n")
+    ingest(MyntraSource(context), path)
+    record_decisions(
+        executor,
+        [
+            TagDecision("myntra:7", "tag:season:fall", "rejected", "ana"),
+            TagDecision("myntra:7", "tag:usage:casual", "approved", "ana"),
+        ],
+    )
+    path.write_text(header + "7,Men,Apparel,Topwear,Shirts,Navy Blue,Fall,2011,Formal,Blue Shirt\n")
+    ingest(MyntraSource(context), path)
+    tags = {row["tag_id"]: row for row in product_tags(executor, "myntra:7")}
+    assert tags["tag:season:fall"]["status"] == "rejected"
+    assert tags["tag:season:fall"]["source"] == "human"
+    assert tags["tag:usage:casual"]["status"] == "approved"
+    assert tags["tag:usage:casual"]["reviewer"] == "ana"
+    assert "tag:colour:blue" not in tags
+    assert tags["tag:colour:navy-blue"]["source"] == "catalog"
+    assert tags["tag:usage:formal"]["source"] == "catalog"
+
+
+def test_instacart_orders_become_pseudonymous_interactions(
+    ingest, executor: GraphExecutor, context: SourceContext, shared_data: Path, tmp_path: Path
+) -> None:
+    source = shared_data / "catalog" / "instacart"
+    folder = tmp_path / "instacart"
+    folder.mkdir()
+    for name in ("departments.csv", "aisles.csv", "products.csv"):
+        (folder / name).write_bytes((source / name).read_bytes())
+    orders = (source / "orders.csv").read_text().splitlines()[:41]
+    (folder / "orders.csv").write_text("\n".join(orders) + "\n")
+    order_ids = {line.split(",")[0] for line in orders[1:]}
+    lines = (source / "order_products__prior.csv").read_text().splitlines()
+    kept = [lines[0]] + [line for line in lines[1:] if line.split(",")[0] in order_ids]
+    (folder / "order_products__prior.csv").write_text("\n".join(kept) + "\n")
+    report = ingest(InstacartSource(context), folder)
+    assert report.accepted + report.rejected == report.input
+    stats = graph_stats(executor)
+    assert stats.nodes["Product"] == report.files["products.csv"].accepted
+    assert stats.relationships["INTERACTED"] > 0
+    raw_user_ids = {line.split(",")[1].strip('"') for line in orders[1:]}
+    users = executor.read("read/user_ids")
+    assert users and not {row["id"] for row in users} & raw_user_ids
+    assert all(row["id"].startswith("user:") for row in users)
+
+
+def test_sequences_and_attributes(
+    ingest, executor: GraphExecutor, context: SourceContext, shared_data: Path, tmp_path: Path
+) -> None:
+    lines = (shared_data / "recsys" / "Beauty.txt").read_text().splitlines()[:50]
+    (tmp_path / "Beauty.txt").write_text("\n".join(lines) + "\n")
+    attributes = json.loads((shared_data / "recsys" / "Beauty_item2attributes.json").read_text())
+    items = {item for line in lines for item in line.split()[1:]}
+    subset = {item: value for item, value in attributes.items() if item in items}
+    (tmp_path / "Beauty_item2attributes.json").write_text(json.dumps(subset))
+    report = ingest(SequenceSource(context), tmp_path / "Beauty.txt")
+    assert report.rejected == 0
+    stats = graph_stats(executor)
+    assert stats.nodes["User"] == 50
+    assert stats.nodes["Product"] == len(items)
+    assert stats.relationships["INTERACTED"] == sum(len(line.split()) - 1 for line in lines)
+
+
+def test_generic_csv_with_mapping(
+    ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.csv"
+    path.write_text('sku,title,colour,tree\nA1,Red dress,Red,"Clothing > Dresses"\nA2,,Blue,\n')
+    mapping = ColumnMapping.parse(["id=sku", "name=title", "tag:colour=colour", "category=tree"])
+    report = ingest(MappedSource(context, "csv", mapping, "shop"), path)
+    assert (report.accepted, report.rejected) == (2, 0)
+    found = product(executor, "shop:A1")
+    assert found is not None and found["category_path"] == ["Clothing", "Dresses"]

@@ -1,0 +1,58 @@
+"""The local server's life cycle on a home and ports of its own; schema and stats through the CLI."""
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from taggraph.graph import server
+from taggraph.graph.errors import ServerError
+from taggraph.graph.settings import Neo4jSettings
+from taggraph.jobs.cli import main
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_install_start_twice_status_stop(neo4j_settings: Neo4jSettings, tmp_path: Path) -> None:
+    settings = neo4j_settings.model_copy(
+        update={"home": tmp_path / "home", "bolt_port": free_port(), "http_port": free_port()}
+    )
+    server.install(settings)
+    assert server.status(settings).running is False
+    try:
+        first = server.start(settings)
+        assert first.running and first.bolt_answers and first.pid is not None
+        assert first.version is not None and first.version.startswith("5.26")
+        again = server.start(settings)
+        assert again.pid == first.pid
+    finally:
+        assert server.stop(settings) is True
+    stopped = server.status(settings)
+    assert stopped.running is False and stopped.pid is None
+    assert server.stop(settings) is False
+
+
+def test_start_refuses_a_port_taken_by_another_process(
+    neo4j_settings: Neo4jSettings, tmp_path: Path
+) -> None:
+    settings = neo4j_settings.model_copy(update={"home": tmp_path / "home"})
+    server.write_config(settings)
+    with pytest.raises(ServerError, match="is taken by another process"):
+        server.start(settings)
+
+
+def test_graph_init_twice_and_stats(
+    executor: object, capsys: pytest.CaptureFixture[str], demo_dir: Path
+) -> None:
+    assert main(["graph", "init"]) == 0
+    assert main(["graph", "init"]) == 0
+    assert main(["ingest", "myntra", str(demo_dir / "myntra_styles.csv")]) == 0
+    capsys.readouterr()
+    assert main(["graph", "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "Product" in out and "2,945" in out and "HAS_TAG" in out

@@ -1,0 +1,106 @@
+"""Expected failures of the CLI: one clear line on stderr, a non-zero exit, no traceback."""
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from taggraph.jobs.cli import main
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def unreachable_neo4j(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TAGGRAPH_NEO4J_URI", f"bolt://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("TAGGRAPH_NEO4J_CONNECT_TIMEOUT_S", "1")
+    monkeypatch.setenv("TAGGRAPH_PSEUDONYM_KEY_FILE", str(tmp_path / "key"))
+    monkeypatch.setenv("TAGGRAPH_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_clear_line(err: str, fragment: str) -> None:
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert fragment in lines[0]
+
+
+def test_unknown_source(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    code, _, err = run(capsys, "ingest", "amazon", str(demo_dir / "flipkart.csv"))
+    assert code == 1
+    assert_one_clear_line(err, "unknown source 'amazon'")
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "ingest", "myntra", str(tmp_path / "absent.csv"))
+    assert code == 1
+    assert_one_clear_line(err, "no such file or folder")
+
+
+def test_wrong_column_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text("sku,title\n1,Shirt\n")
+    code, _, err = run(capsys, "ingest", "csv", str(tmp_path / "c.csv"), "--map", "id=sku", "--map", "name=nope")
+    assert code == 1
+    assert_one_clear_line(err, "lacks the mapped column(s) nope")
+
+
+def test_malformed_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text("sku\n1\n")
+    code, _, err = run(capsys, "ingest", "csv", str(tmp_path / "c.csv"), "--map", "sku")
+    assert code == 1
+    assert_one_clear_line(err, "not of the form field=column")
+
+
+def test_unreachable_neo4j(capsys: pytest.CaptureFixture[str], demo_dir: Path) -> None:
+    code, _, err = run(capsys, "ingest", "myntra", str(demo_dir / "myntra_styles.csv"))
+    assert code == 1
+    assert_one_clear_line(err, "Neo4j is not reachable")
+
+
+def test_graph_stats_without_neo4j(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "graph", "stats")
+    assert code == 1
+    assert_one_clear_line(err, "Neo4j is not reachable")
+
+
+def test_invalid_setting(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGGRAPH_NEO4J_BOLT_PORT", "seventy")
+    code, _, err = run(capsys, "graph", "stats")
+    assert code == 2
+    assert_one_clear_line(err, "invalid setting: bolt_port")
+
+
+@pytest.mark.parametrize("flag", ["--batch-size=0", "--batch-size=abc", "--bogus"])
+def test_bad_flags_are_usage_errors(capsys: pytest.CaptureFixture[str], demo_dir: Path, flag: str) -> None:
+    code, _, err = run(capsys, "ingest", "myntra", str(demo_dir / "myntra_styles.csv"), flag)
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_clear_needs_confirmation(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "graph", "clear")
+    assert code == 1
+    assert_one_clear_line(err, "--yes")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["neo4j"], ["graph"], ["ingest"], ["neo4j", "install"], ["neo4j", "start"], ["neo4j", "stop"],
+     ["neo4j", "status"], ["graph", "init"], ["graph", "stats"], ["graph", "clear"]],
+)
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    assert "Usage" in out
