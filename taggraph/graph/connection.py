@@ -22,6 +22,7 @@ def create_driver(settings: Neo4jSettings) -> Driver:
 
     Returns:
         A driver to close when done (it is a context manager).
+
     """
     return GraphDatabase.driver(
         settings.uri,
@@ -40,6 +41,7 @@ def translate_errors(uri: str) -> Iterator[None]:
 
     Raises:
         Neo4jUnavailableError: If the server is unreachable or refuses the credentials.
+
     """
     try:
         yield
@@ -59,6 +61,7 @@ class GraphExecutor:
         driver: The driver, owned by the caller.
         database: Database to run against.
         uri: Server address, for error messages.
+
     """
 
     def __init__(self, driver: Driver, database: str = "neo4j", uri: str = "Neo4j") -> None:
@@ -83,6 +86,7 @@ class GraphExecutor:
 
         Returns:
             The records as dictionaries.
+
         """
         return self._run(name, parameters, RoutingControl.READ)
 
@@ -95,6 +99,7 @@ class GraphExecutor:
 
         Returns:
             The records as dictionaries.
+
         """
         return self._run(name, parameters, RoutingControl.WRITE)
 
@@ -107,17 +112,19 @@ class GraphExecutor:
         Args:
             name: Statement name.
             **parameters: Query parameters.
+
         """
         query = load_cypher(name)
         with translate_errors(self.uri):
             with self._driver.session(database=self._database) as session:
-                session.run(query, parameters).consume()  # type: ignore[arg-type]
+                session.run(query, parameters).consume()
 
     def write_steps(self, steps: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
         """Run several write statements in one managed transaction: all commit or none.
 
         Args:
             steps: ``(statement name, parameters)`` pairs, run in order.
+
         """
         queries = [(load_cypher(name), dict(parameters)) for name, parameters in steps]
 
@@ -144,6 +151,7 @@ class GraphExecutor:
 
         Raises:
             Neo4jUnavailableError: If it does not.
+
         """
         with translate_errors(self.uri):
             self._driver.verify_connectivity()

@@ -21,6 +21,7 @@ def load_cypher(name: str) -> str:
 
     Raises:
         CypherNotFoundError: If the name is malformed or no such file ships.
+
     """
     if not _NAME.match(name):
         raise CypherNotFoundError(f"not a Cypher statement name: {name!r}")
@@ -38,6 +39,7 @@ def statement_names(folder: str) -> list[str]:
 
     Returns:
         Names usable with :func:`load_cypher`.
+
     """
     directory = resources.files("taggraph.cypher").joinpath(folder)
     names = sorted(

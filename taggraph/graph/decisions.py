@@ -24,6 +24,7 @@ def record_decisions(executor: GraphExecutor, decisions: list[TagDecision]) -> N
     Args:
         executor: Executor on the graph.
         decisions: The decisions; unknown products or tags are skipped.
+
     """
     rows = [
         {

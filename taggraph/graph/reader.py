@@ -32,6 +32,7 @@ def graph_stats(executor: GraphExecutor) -> GraphStats:
 
     Returns:
         The counts, sorted by name.
+
     """
     labels = executor.read("read/label_counts")
     types = executor.read("read/relationship_type_counts")
@@ -47,6 +48,7 @@ def product(executor: GraphExecutor, product_id: str) -> dict[str, Any] | None:
     Args:
         executor: Executor on the graph.
         product_id: Stable product id, such as ``myntra:15970``.
+
     """
     rows = executor.read("read/product", product_id=product_id)
     return rows[0] if rows else None
@@ -58,5 +60,6 @@ def product_tags(executor: GraphExecutor, product_id: str) -> list[dict[str, Any
     Args:
         executor: Executor on the graph.
         product_id: Stable product id.
+
     """
     return executor.read("read/product_tags", product_id=product_id)

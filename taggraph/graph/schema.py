@@ -14,6 +14,7 @@ def apply_schema(executor: GraphExecutor) -> list[str]:
 
     Returns:
         The names of the statements applied, in order.
+
     """
     names = statement_names("schema")
     for name in names:
@@ -27,6 +28,7 @@ def clear_graph(executor: GraphExecutor) -> None:
 
     Args:
         executor: Executor on the database to empty.
+
     """
     executor.write_in_chunks("admin/delete_relationships")
     executor.write_in_chunks("admin/delete_nodes")

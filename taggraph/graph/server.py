@@ -84,6 +84,7 @@ def install(settings: Neo4jSettings, pom: Path | None = None) -> None:
 
     Raises:
         ServerError: If Maven or Java is missing, resolution fails or the home is not writable.
+
     """
     _resolve_jars(settings, pom or default_pom())
     write_config(settings)
@@ -133,6 +134,7 @@ def write_config(settings: Neo4jSettings) -> Path:
 
     Returns:
         The path of the written file.
+
     """
     home = settings.home
     for folder in ("conf", "data", "logs", "plugins", "run", "import"):
@@ -252,6 +254,7 @@ def status(settings: Neo4jSettings) -> ServerStatus:
 
     Returns:
         The observed status.
+
     """
     pid = _live_pid(settings)
     answers, version = _bolt_answers(settings) if pid else (False, None)
@@ -278,6 +281,7 @@ def start(settings: Neo4jSettings) -> ServerStatus:
     Raises:
         ServerError: If it is not installed, a port is taken by another process, the JVM
             exits early or Bolt does not answer within ``start_timeout_s``.
+
     """
     if not is_installed(settings):
         raise ServerError(f"Neo4j is not installed in {settings.home}; run `taggraph neo4j install`")
@@ -356,6 +360,7 @@ def stop(settings: Neo4jSettings, timeout_s: float = 90.0) -> bool:
 
     Returns:
         True if a running server was stopped, False if none was running.
+
     """
     pid = _live_pid(settings)
     if pid is None:

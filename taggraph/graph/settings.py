@@ -36,6 +36,7 @@ class Neo4jSettings(BaseSettings):
         pagecache: Page cache size of the local server, such as ``512m``.
         start_timeout_s: Seconds ``start`` waits for Bolt to answer.
         connect_timeout_s: Seconds a driver waits for a connection.
+
     """
 
     model_config = SettingsConfigDict(

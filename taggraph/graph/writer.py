@@ -18,6 +18,7 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
     Yields:
         Non-empty lists, in input order.
+
     """
     if size < 1:
         raise ValueError(f"batch size must be at least 1, got {size}")
@@ -32,6 +33,7 @@ class BatchWriter:
     Args:
         executor: Executor on the target database.
         batch_size: Rows per transaction.
+
     """
 
     def __init__(self, executor: GraphExecutor, batch_size: int = 5000) -> None:
@@ -53,6 +55,7 @@ class BatchWriter:
 
         Returns:
             The number of rows written.
+
         """
         for batch in batched(rows, self.batch_size):
             self._executor.write(name, rows=batch, **parameters)
@@ -63,6 +66,7 @@ class BatchWriter:
 
         Args:
             steps: ``(statement name, rows)`` pairs in order; steps without rows are skipped.
+
         """
         runnable = [(name, {"rows": list(rows)}) for name, rows in steps if rows]
         if runnable:

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Returns:
         The exit code.
+
     """
     try:
         result = app(args=argv, prog_name="taggraph", standalone_mode=False)

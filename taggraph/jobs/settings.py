@@ -23,6 +23,7 @@ class IngestSettings(BaseSettings):
         max_id_chars: Longest accepted id.
         max_name_chars: Longest accepted product name.
         max_description_chars: Longest accepted description.
+
     """
 
     model_config = SettingsConfigDict(

@@ -7,8 +7,8 @@ import pytest
 
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.decisions import TagDecision, record_decisions
-from taggraph.graph.schema import clear_graph
 from taggraph.graph.reader import graph_stats, product, product_tags
+from taggraph.graph.schema import clear_graph
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.instacart import InstacartSource
@@ -50,9 +50,9 @@ def test_accepted_plus_rejected_equals_input_and_rejects_file_says_why(
     ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
 ) -> None:
     header = (
-        "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,"
-        "productDisplayName\n"
-    ).encode()
+        b"id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,"
+        b"productDisplayName\n"
+    )
     rows = [
         b"1,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt",
         b"1,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt",

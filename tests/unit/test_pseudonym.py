@@ -8,6 +8,11 @@ from taggraph.jobs.ingest.pseudonym import Pseudonymiser, load_pseudonymiser
 from taggraph.jobs.settings import IngestSettings
 
 
+@pytest.fixture(autouse=True)
+def no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TAGGRAPH_PSEUDONYM_KEY", raising=False)
+
+
 def test_keyed_hash_is_stable_and_depends_on_key_and_source() -> None:
     one = Pseudonymiser(b"k" * 16)
     assert one.user_id("instacart", "42") == one.user_id("instacart", "42")

@@ -3,8 +3,8 @@
 import typer
 from rich.table import Table
 
-from taggraph.graph.reader import graph_stats
 from taggraph.graph.errors import InputError
+from taggraph.graph.reader import graph_stats
 from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.jobs.commands.runtime import console, open_graph
 

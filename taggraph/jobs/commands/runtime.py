@@ -21,6 +21,7 @@ def open_graph(settings: Neo4jSettings | None = None) -> Iterator[GraphExecutor]
 
     Yields:
         An executor on the configured database.
+
     """
     settings = settings or Neo4jSettings()
     with create_driver(settings) as driver:

@@ -18,6 +18,7 @@ def input_fingerprint(source: str, path: Path, options: list[str]) -> str:
 
     Returns:
         A hex digest; a changed file gives a different one, so its checkpoint is not reused.
+
     """
     files = sorted(path.rglob("*")) if path.is_dir() else [path]
     digest = hashlib.sha256(f"{source}\n{path.resolve()}\n{options}".encode())
@@ -33,6 +34,7 @@ class Checkpoint:
 
     Args:
         path: The checkpoint file.
+
     """
 
     def __init__(self, path: Path) -> None:

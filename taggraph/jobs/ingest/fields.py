@@ -26,6 +26,7 @@ def text(value: object, field: str, max_chars: int, required: bool = False) -> s
     Raises:
         RowError: If the value is not text, not valid UTF-8, holds NUL, is too long, or is
             empty while required.
+
     """
     if value is None:
         if required:
@@ -62,6 +63,7 @@ def identifier(value: object, field: str, max_chars: int) -> str:
 
     Raises:
         RowError: If missing, too long, or containing whitespace or control characters.
+
     """
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -84,6 +86,7 @@ def number(value: object, field: str) -> float | None:
 
     Raises:
         RowError: If it is not a finite non-negative number.
+
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -112,6 +115,7 @@ def integer(value: object, field: str, low: int, high: int) -> int | None:
 
     Raises:
         RowError: If it is not an integer in range.
+
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

@@ -104,6 +104,7 @@ def run_ingest(
 
     Returns:
         The report; ``accepted + rejected == input``.
+
     """
     started = time.perf_counter()
     report = IngestReport(source.name, path, rejects_dir / f"{source.name}.rejects.jsonl")

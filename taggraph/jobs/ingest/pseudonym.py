@@ -15,6 +15,7 @@ class Pseudonymiser:
 
     Args:
         key: Secret key bytes (at least 16).
+
     """
 
     def __init__(self, key: bytes) -> None:
@@ -34,6 +35,7 @@ class Pseudonymiser:
 
         Returns:
             ``user:`` and 32 hex digits.
+
         """
         digest = hmac.new(self._key, f"{source}:{native_id}".encode(), hashlib.sha256)
         return "user:" + digest.hexdigest()[:32]
@@ -50,6 +52,7 @@ def load_pseudonymiser(settings: IngestSettings) -> Pseudonymiser:
 
     Raises:
         ConfigurationError: If the key file cannot be read or created.
+
     """
     if settings.pseudonym_key is not None:
         return Pseudonymiser(settings.pseudonym_key.get_secret_value().encode())

@@ -28,6 +28,7 @@ def open_text(path: Path):  # type: ignore[no-untyped-def]
 
     Raises:
         InputError: If the file is missing, a directory, or unreadable.
+
     """
     if not path.exists():
         raise InputError(f"no such file: {path}")
@@ -44,6 +45,7 @@ def csv_header(path: Path) -> list[str]:
 
     Raises:
         InputError: If the file is empty or its header is empty.
+
     """
     with open_text(path) as handle:
         header = next(csv.reader(handle), None)
@@ -66,6 +68,7 @@ def csv_rows(path: Path) -> Iterator[tuple[int, RawRow | None, str | None]]:
 
     Raises:
         InputError: If the file cannot be read or has no header.
+
     """
     header = csv_header(path)
     with open_text(path) as handle:
@@ -104,6 +107,7 @@ def jsonl_rows(path: Path) -> Iterator[tuple[int, RawRow | None, str | None]]:
 
     Raises:
         InputError: If the file cannot be read.
+
     """
     with open_text(path) as handle:
         number = 0

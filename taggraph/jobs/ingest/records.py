@@ -15,6 +15,7 @@ def slug(value: str) -> str:
 
     Returns:
         The slug; non-Latin names keep their letters lower-cased rather than vanishing.
+
     """
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     text = _NON_WORD.sub("-", folded.lower()).strip("-")
@@ -125,6 +126,7 @@ class SourceRow:
         records: What the row yields when accepted.
         reason: Why the row was rejected, or None.
         raw: The row as read, kept in the rejects file.
+
     """
 
     file: str

@@ -16,6 +16,7 @@ class RejectsFile:
 
     Args:
         path: Rejects file, JSON Lines.
+
     """
 
     def __init__(self, path: Path) -> None:
@@ -48,6 +49,7 @@ class RejectsFile:
 
         Args:
             row: A row whose ``reason`` is set.
+
         """
         assert self._handle is not None, "use RejectsFile as a context manager"
         entry = {"file": row.file, "row": row.number, "reason": row.reason, "raw": _printable(row.raw)}

@@ -11,17 +11,16 @@ from taggraph.jobs.ingest.records import CategoryRef, InteractionRecord, Product
 class GraphSink:
     """Takes records in input order and writes them, a batch at a time, to the graph.
 
-    A batch is one transaction of ``UNWIND`` statements: entities first (new categories, tags,
-    brands), then products, the removal of catalog facts their rows no longer state, their
-    edges, and interactions. After it commits, the count of records written so far is
-    checkpointed. Given a checkpoint from an interrupted run, the first records (already
-    written) are skipped.
+    A batch is one transaction of the statements of :func:`batch_steps`. After it commits,
+    the count of records written so far is checkpointed. Given a checkpoint from an
+    interrupted run, the first records (already written) are skipped.
 
     Args:
         writer: The batched writer.
         checkpoint: Where progress is kept.
         batch_size: Records per batch.
         on_batch: Called with the number of records in each written batch.
+
     """
 
     def __init__(
@@ -62,20 +61,8 @@ class GraphSink:
         count = len(self._products) + len(self._interactions)
         if count == 0:
             return
-        products = self._products
-        self._writer.write_together(
-            [
-                ("write/categories", self._new_categories()),
-                ("write/tags", _distinct(_tag_rows(products))),
-                ("write/brands", _distinct(_brand_rows(products))),
-                ("write/products", [_product_row(product) for product in products]),
-                ("write/product_stale_edges", [_facts_row(product) for product in products]),
-                ("write/product_categories", _category_edges(products)),
-                ("write/product_brands", _brand_edges(products)),
-                ("write/product_tags", _tag_edges(products)),
-                ("write/interactions", [_interaction_row(i) for i in self._interactions]),
-            ]
-        )
+        categories = self._new_categories()
+        self._writer.write_together(batch_steps(self._products, self._interactions, categories))
         self._products.clear()
         self._interactions.clear()
         self.written += count
@@ -89,15 +76,47 @@ class GraphSink:
         self._checkpoint.clear()
 
     def _new_categories(self) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        for product in self._products:
-            if product.category is None:
-                continue
-            for category in product.category.lineage():
-                if category.id not in self._categories_written:
-                    self._categories_written.add(category.id)
-                    rows.append(_category_row(category))
+        rows = [row for row in category_rows(self._products) if row["id"] not in self._categories_written]
+        self._categories_written.update(row["id"] for row in rows)
         return rows
+
+
+def batch_steps(
+    products: list[ProductRecord],
+    interactions: list[InteractionRecord],
+    categories: list[dict[str, Any]],
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The statements and rows that write one batch, in the order they must run.
+
+    Entities first (new categories, tags, brands), then products, the removal of catalog
+    facts their rows no longer state, their edges, and interactions.
+
+    Args:
+        products: Product records of the batch.
+        interactions: Interaction records of the batch.
+        categories: Rows of categories not written before, parents first.
+
+    Returns:
+        ``(statement name, rows)`` pairs.
+
+    """
+    return [
+        ("write/categories", categories),
+        ("write/tags", _distinct(_tag_rows(products))),
+        ("write/brands", _distinct(_brand_rows(products))),
+        ("write/products", [_product_row(product) for product in products]),
+        ("write/product_stale_edges", [_facts_row(product) for product in products]),
+        ("write/product_categories", _category_edges(products)),
+        ("write/product_brands", _brand_edges(products)),
+        ("write/product_tags", _tag_edges(products)),
+        ("write/interactions", [_interaction_row(i) for i in interactions]),
+    ]
+
+
+def category_rows(products: list[ProductRecord]) -> list[dict[str, Any]]:
+    """Rows of every category on the paths of ``products``, parents first, without repeats."""
+    rows = [_category_row(c) for p in products if p.category for c in p.category.lineage()]
+    return _distinct(rows)
 
 
 def _category_row(category: CategoryRef) -> dict[str, Any]:

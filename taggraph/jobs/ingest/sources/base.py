@@ -7,8 +7,8 @@ from typing import Protocol
 
 from taggraph.graph.errors import InputError
 from taggraph.jobs.ingest.pseudonym import Pseudonymiser
-from taggraph.jobs.ingest.records import SourceRow
 from taggraph.jobs.ingest.readers import csv_header
+from taggraph.jobs.ingest.records import SourceRow
 from taggraph.jobs.settings import IngestSettings
 
 
@@ -51,6 +51,7 @@ def require_columns(path: Path, needed: Iterable[str]) -> None:
 
     Raises:
         InputError: If a needed column is absent.
+
     """
     header = csv_header(path)
     missing = [column for column in needed if column not in header]

@@ -51,6 +51,7 @@ def parse_category_tree(value: str, product_name: str) -> tuple[str, ...]:
 
     Raises:
         RowError: If the field is not a one-element JSON list of a ``>>``-separated path.
+
     """
     try:
         parsed = json.loads(value)
@@ -82,6 +83,7 @@ def parse_specifications(value: str, max_chars: int) -> list[TagRef]:
 
     Returns:
         Tags in order of appearance, without repeats.
+
     """
     tags: list[TagRef] = []
     for match in _SPECIFICATION.finditer(value or ""):
@@ -101,6 +103,7 @@ class FlipkartSource:
 
     Args:
         context: Limits and keys.
+
     """
 
     name = "flipkart"

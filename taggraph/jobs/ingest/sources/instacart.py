@@ -27,6 +27,7 @@ class InstacartSource:
 
     Args:
         context: Limits and keys.
+
     """
 
     name = "instacart"

@@ -23,6 +23,7 @@ class ColumnMapping:
     Attributes:
         fields: Product field -> column (``id`` is required).
         tags: Tag kind -> column.
+
     """
 
     fields: dict[str, str]
@@ -40,6 +41,7 @@ class ColumnMapping:
 
         Raises:
             InputError: If an item is malformed, a field unknown, a kind invalid, or ``id`` absent.
+
         """
         fields: dict[str, str] = {}
         tags: dict[str, str] = {}
@@ -56,7 +58,8 @@ class ColumnMapping:
             elif target in FIELDS:
                 fields[target] = column
             else:
-                raise InputError(f"unknown field {target!r} in mapping; use {', '.join(FIELDS)} or tag:<kind>")
+                choices = ", ".join(FIELDS)
+                raise InputError(f"unknown field {target!r} in mapping; use {choices} or tag:<kind>")
         if "id" not in fields:
             raise InputError("the mapping needs id=<column>")
         return cls(fields, tags)
@@ -75,6 +78,7 @@ class MappedSource:
         mapping: The column mapping.
         source_name: Prefix of product ids (``<source_name>:<id>``).
         category_separator: Separator of levels in the category column.
+
     """
 
     def __init__(

@@ -37,6 +37,7 @@ class MyntraSource:
 
     Args:
         context: Limits and keys.
+
     """
 
     name = "myntra"

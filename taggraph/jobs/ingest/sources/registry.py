@@ -37,6 +37,7 @@ def build_source(
 
     Raises:
         InputError: If the name is unknown or the options do not fit the source.
+
     """
     if name not in SOURCES:
         raise InputError(f"unknown source {name!r}; choose one of {', '.join(SOURCES)}")

@@ -27,6 +27,7 @@ class SequenceSource:
 
     Args:
         context: Limits and keys.
+
     """
 
     name = "seq"
