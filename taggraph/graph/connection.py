@@ -6,9 +6,10 @@ from typing import Any
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
 from taggraph.graph.cypher import load_cypher
-from taggraph.graph.errors import Neo4jUnavailableError
+from taggraph.graph.errors import ConfigurationError, Neo4jUnavailableError
 from taggraph.graph.settings import Neo4jSettings
 
 Record = dict[str, Any]
@@ -24,12 +25,15 @@ def create_driver(settings: Neo4jSettings) -> Driver:
         A driver to close when done (it is a context manager).
 
     """
-    return GraphDatabase.driver(
-        settings.uri,
-        auth=(settings.user, settings.password.get_secret_value()),
-        connection_timeout=settings.connect_timeout_s,
-        max_transaction_retry_time=30.0,
-    )
+    try:
+        return GraphDatabase.driver(
+            settings.uri,
+            auth=(settings.user, settings.password.get_secret_value()),
+            connection_timeout=settings.connect_timeout_s,
+            max_transaction_retry_time=30.0,
+        )
+    except (DriverConfigurationError, ValueError) as error:
+        raise ConfigurationError(f"cannot use TAGGRAPH_NEO4J_URI {settings.uri!r}: {error}") from error
 
 
 @contextmanager

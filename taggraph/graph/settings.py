@@ -1,9 +1,13 @@
 """Neo4j connection and local-server settings, read from ``TAGGRAPH_NEO4J_*`` variables and ``.env``."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 def _default_cache() -> Path:
@@ -58,3 +62,17 @@ class Neo4jSettings(BaseSettings):
     pagecache: str = Field(default="512m", pattern=r"^[0-9]+[mMgG]$")
     start_timeout_s: float = Field(default=120.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
+
+    @field_validator("uri")
+    @classmethod
+    def _bolt_uri(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in BOLT_SCHEMES or not parts.hostname:
+            raise ValueError(f"expected {'|'.join(BOLT_SCHEMES)}://host[:port], got {value!r}")
+        try:
+            port = parts.port
+        except ValueError as error:
+            raise ValueError(f"invalid port in {value!r}") from error
+        if port == 0:
+            raise ValueError(f"invalid port in {value!r}")
+        return value

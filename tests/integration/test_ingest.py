@@ -178,3 +178,52 @@ def test_generic_csv_with_mapping(
     assert (report.accepted, report.rejected) == (2, 0)
     found = product(executor, "shop:A1")
     assert found is not None and found["category_path"] == ["Clothing", "Dresses"]
+
+
+HOSTILE = [
+    "x'}) DETACH DELETE n //",
+    '"; MATCH (n) DETACH DELETE n; //',
+    "`Product`) SET n:Admin //",
+    "${rows}",
+    "<script>alert(1)</script>",
+    "名前 🙂 العربية",
+]
+
+
+def test_hostile_values_are_stored_verbatim_as_data(
+    ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "hostile.jsonl"
+    lines = [
+        json.dumps({"sku": f"h{number}", "title": value, "colour": value, "brand": value, "cat": value})
+        for number, value in enumerate(HOSTILE)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = ColumnMapping.parse(["id=sku", "name=title", "tag:colour=colour", "brand=brand", "category=cat"])
+    report = ingest(MappedSource(context, "jsonl", mapping, "shop", category_separator=" / "), path)
+    assert (report.accepted, report.rejected) == (len(HOSTILE), 0)
+    stats = graph_stats(executor)
+    assert set(stats.nodes) == {"Product", "Tag", "Brand", "Category"}
+    assert stats.nodes["Product"] == len(HOSTILE)
+    for number, value in enumerate(HOSTILE):
+        found = product(executor, f"shop:h{number}")
+        assert found is not None and found["product"]["name"] == value
+        assert found["brand"] == value
+        assert [row["name"] for row in product_tags(executor, f"shop:h{number}")] == [value]
+
+
+def test_huge_field_is_rejected_not_fatal(
+    ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("sku,title,body\n")
+        handle.write("a,Fine,short\n")
+        handle.write("b,Huge," + "y" * 30_000_000 + "\n")
+        handle.write("c,Fine too,short\n")
+    mapping = ColumnMapping.parse(["id=sku", "name=title", "description=body"])
+    report = ingest(MappedSource(context, "csv", mapping, "shop"), path)
+    assert (report.input, report.accepted, report.rejected) == (3, 2, 1)
+    reject = json.loads(report.rejects_path.read_text().splitlines()[0])
+    assert reject["row"] == 2 and "more than the limit" in reject["reason"]
+    assert len(reject["raw"]["body"]) < 3000
