@@ -2,13 +2,11 @@
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 from taggraph.jobs.ingest.fields import RowError, identifier, number, text
-from taggraph.jobs.ingest.readers import RawRow, csv_rows
-from taggraph.jobs.ingest.records import BrandRef, CategoryRef, ProductRecord, SourceRow, TagRef
-from taggraph.jobs.ingest.sources.base import SourceContext, require_columns
+from taggraph.jobs.ingest.readers import RawRow
+from taggraph.jobs.ingest.records import BrandRef, CategoryRef, ProductRecord, TagRef
+from taggraph.jobs.ingest.sources.base import CsvProductSource
 
 COLUMNS = (
     "uniq_id",
@@ -98,41 +96,18 @@ def parse_specifications(value: str, max_chars: int) -> list[TagRef]:
     return tags
 
 
-class FlipkartSource:
+class FlipkartSource(CsvProductSource):
     """Reads the Flipkart e-commerce sample CSV.
 
     Args:
         context: Limits and keys.
-
     """
 
     name = "flipkart"
+    columns = COLUMNS
 
-    def __init__(self, context: SourceContext) -> None:
-        self._context = context
-
-    def __repr__(self) -> str:
-        return "FlipkartSource()"
-
-    def check(self, path: Path) -> None:
-        """Fail early, before any write, when ``path`` is not a readable file with the columns."""
-        require_columns(path, COLUMNS)
-
-    def rows(self, path: Path) -> Iterator[SourceRow]:
-        """Yield one row per product of ``path``."""
-        self.check(path)
-        for row_number, raw, error in csv_rows(path):
-            if raw is None:
-                yield SourceRow(path.name, row_number, reason=error)
-                continue
-            try:
-                record = self._product(raw)
-            except RowError as row_error:
-                yield SourceRow(path.name, row_number, reason=str(row_error), raw=raw)
-                continue
-            yield SourceRow(path.name, row_number, records=(record,), raw=raw)
-
-    def _product(self, raw: RawRow) -> ProductRecord:
+    def product(self, raw: RawRow) -> ProductRecord:
+        """Build the product of one row, or raise ``RowError`` with the reason."""
         limits = self._context
         native_id = identifier(raw["uniq_id"], "uniq_id", limits.max_id_chars)
         name = text(raw["product_name"], "product_name", limits.max_name_chars, required=True)

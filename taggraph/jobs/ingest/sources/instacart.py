@@ -5,9 +5,15 @@ from pathlib import Path
 
 from taggraph.graph.errors import InputError
 from taggraph.jobs.ingest.fields import RowError, identifier, integer, text
-from taggraph.jobs.ingest.readers import csv_rows
-from taggraph.jobs.ingest.records import CategoryRef, InteractionRecord, ProductRecord, SourceRow
-from taggraph.jobs.ingest.sources.base import SourceContext, require_columns
+from taggraph.jobs.ingest.readers import RawRow, csv_rows
+from taggraph.jobs.ingest.records import (
+    CategoryRef,
+    InteractionRecord,
+    ProductRecord,
+    Record,
+    SourceRow,
+)
+from taggraph.jobs.ingest.sources.base import SourceContext, build_rows, require_columns
 
 FILES = {
     "departments.csv": ("department_id", "department"),
@@ -63,92 +69,70 @@ class InstacartSource:
     def _lookup(
         self, file: Path, id_column: str, name_column: str, table: dict[str, str]
     ) -> Iterator[SourceRow]:
-        for number, raw, error in csv_rows(file):
-            if raw is None:
-                yield SourceRow(file.name, number, reason=error)
-                continue
-            try:
-                key = identifier(raw[id_column], id_column, self._context.max_id_chars)
-                name = text(raw[name_column], name_column, self._context.max_name_chars, required=True)
-                if key in table and table[key] != name:
-                    raise RowError(f"conflicting duplicate {id_column} {key}")
-            except RowError as row_error:
-                yield SourceRow(file.name, number, reason=str(row_error), raw=raw)
-                continue
+        limits = self._context
+
+        def build(raw: RawRow) -> tuple[Record, ...]:
+            key = identifier(raw[id_column], id_column, limits.max_id_chars)
+            name = text(raw[name_column], name_column, limits.max_name_chars, required=True)
             assert name is not None
+            if key in table and table[key] != name:
+                raise RowError(f"conflicting duplicate {id_column} {key}")
             table[key] = name
-            yield SourceRow(file.name, number, raw=raw)
+            return ()
+
+        return build_rows(file.name, csv_rows(file), build)
 
     def _products(
         self, file: Path, departments: dict[str, str], aisles: dict[str, str], seen: set[str]
     ) -> Iterator[SourceRow]:
         limits = self._context
-        for number, raw, error in csv_rows(file):
-            if raw is None:
-                yield SourceRow(file.name, number, reason=error)
-                continue
-            try:
-                native_id = identifier(raw["product_id"], "product_id", limits.max_id_chars)
-                name = text(raw["product_name"], "product_name", limits.max_name_chars, required=True)
-                department = departments.get(str(raw["department_id"]).strip())
-                aisle = aisles.get(str(raw["aisle_id"]).strip())
-                if department is None:
-                    raise RowError(f"unknown department_id {str(raw['department_id'])[:40]!r}")
-                if aisle is None:
-                    raise RowError(f"unknown aisle_id {str(raw['aisle_id'])[:40]!r}")
-            except RowError as row_error:
-                yield SourceRow(file.name, number, reason=str(row_error), raw=raw)
-                continue
+
+        def build(raw: RawRow) -> tuple[Record, ...]:
+            native_id = identifier(raw["product_id"], "product_id", limits.max_id_chars)
+            name = text(raw["product_name"], "product_name", limits.max_name_chars, required=True)
+            department = departments.get(str(raw["department_id"]).strip())
+            aisle = aisles.get(str(raw["aisle_id"]).strip())
+            if department is None:
+                raise RowError(f"unknown department_id {str(raw['department_id'])[:40]!r}")
+            if aisle is None:
+                raise RowError(f"unknown aisle_id {str(raw['aisle_id'])[:40]!r}")
             seen.add(native_id)
-            record = ProductRecord(
-                source=self.name,
-                native_id=native_id,
-                name=name,
-                category=CategoryRef(self.name, (department, aisle)),
-            )
-            yield SourceRow(file.name, number, records=(record,), raw=raw)
+            category = CategoryRef(self.name, (department, aisle))
+            return (ProductRecord(self.name, native_id, name, category=category),)
+
+        return build_rows(file.name, csv_rows(file), build)
 
     def _orders(self, file: Path, orders: dict[str, tuple[str, int]]) -> Iterator[SourceRow]:
         limits = self._context
-        for number, raw, error in csv_rows(file):
-            if raw is None:
-                yield SourceRow(file.name, number, reason=error)
-                continue
-            try:
-                order_id = identifier(raw["order_id"], "order_id", limits.max_id_chars)
-                user = identifier(raw["user_id"], "user_id", limits.max_id_chars)
-                order_number = integer(raw["order_number"], "order_number", 0, 1_000_000)
-                if order_number is None:
-                    raise RowError("missing order_number")
-                if order_id in orders:
-                    raise RowError(f"duplicate order_id {order_id}")
-            except RowError as row_error:
-                yield SourceRow(file.name, number, reason=str(row_error), raw=_without_user(raw))
-                continue
+
+        def build(raw: RawRow) -> tuple[Record, ...]:
+            order_id = identifier(raw["order_id"], "order_id", limits.max_id_chars)
+            user = identifier(raw["user_id"], "user_id", limits.max_id_chars)
+            order_number = integer(raw["order_number"], "order_number", 0, 1_000_000)
+            if order_number is None:
+                raise RowError("missing order_number")
+            if order_id in orders:
+                raise RowError(f"duplicate order_id {order_id}")
             orders[order_id] = (limits.pseudonymiser.user_id(self.name, user), order_number)
-            yield SourceRow(file.name, number, raw=_without_user(raw))
+            return ()
+
+        return build_rows(file.name, csv_rows(file), build, shown=_without_user)
 
     def _basket_lines(
         self, file: Path, orders: dict[str, tuple[str, int]], products: set[str]
     ) -> Iterator[SourceRow]:
         limits = self._context
-        for number, raw, error in csv_rows(file):
-            if raw is None:
-                yield SourceRow(file.name, number, reason=error)
-                continue
-            try:
-                order_id = identifier(raw["order_id"], "order_id", limits.max_id_chars)
-                product = identifier(raw["product_id"], "product_id", limits.max_id_chars)
-                reordered = integer(raw["reordered"], "reordered", 0, 1) or 0
-                if order_id not in orders:
-                    raise RowError(f"unknown order_id {order_id}")
-                if product not in products:
-                    raise RowError(f"unknown product_id {product}")
-            except RowError as row_error:
-                yield SourceRow(file.name, number, reason=str(row_error), raw=raw)
-                continue
+
+        def build(raw: RawRow) -> tuple[Record, ...]:
+            order_id = identifier(raw["order_id"], "order_id", limits.max_id_chars)
+            product = identifier(raw["product_id"], "product_id", limits.max_id_chars)
+            reordered = integer(raw["reordered"], "reordered", 0, 1) or 0
+            if order_id not in orders:
+                raise RowError(f"unknown order_id {order_id}")
+            if product not in products:
+                raise RowError(f"unknown product_id {product}")
             user_id, order_number = orders[order_id]
-            record = InteractionRecord(
+            interaction = InteractionRecord(
                 user_id=user_id,
                 product_id=f"{self.name}:{product}",
                 product_source=self.name,
@@ -156,11 +140,11 @@ class InstacartSource:
                 kind="order",
                 weight=1.0 + reordered,
             )
-            yield SourceRow(file.name, number, records=(record,), raw=raw)
+            return (interaction,)
+
+        return build_rows(file.name, csv_rows(file), build)
 
 
-def _without_user(raw: dict[str, object] | None) -> dict[str, object] | None:
+def _without_user(raw: RawRow) -> RawRow:
     """The row as it may be kept in a rejects file: without the raw user id."""
-    if raw is None:
-        return None
     return {key: value for key, value in raw.items() if key != "user_id"}

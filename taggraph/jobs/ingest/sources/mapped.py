@@ -9,7 +9,7 @@ from taggraph.graph.errors import InputError
 from taggraph.jobs.ingest.fields import RowError, identifier, integer, number, text
 from taggraph.jobs.ingest.readers import RawRow, csv_header, csv_rows, jsonl_rows, open_text
 from taggraph.jobs.ingest.records import BrandRef, CategoryRef, ProductRecord, SourceRow, TagRef
-from taggraph.jobs.ingest.sources.base import SourceContext
+from taggraph.jobs.ingest.sources.base import SourceContext, build_rows
 
 FIELDS = ("id", "name", "description", "price", "brand", "category", "year")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -121,16 +121,7 @@ class MappedSource:
         """Yield one row per record of ``path``."""
         self.check(path)
         reader = csv_rows(path) if self._format == "csv" else jsonl_rows(path)
-        for row_number, raw, error in reader:
-            if raw is None:
-                yield SourceRow(path.name, row_number, reason=error)
-                continue
-            try:
-                record = self._product(raw)
-            except RowError as row_error:
-                yield SourceRow(path.name, row_number, reason=str(row_error), raw=raw)
-                continue
-            yield SourceRow(path.name, row_number, records=(record,), raw=raw)
+        yield from build_rows(path.name, reader, lambda raw: (self._product(raw),))
 
     def _value(self, raw: RawRow, column: str | None) -> object:
         if column is None:

@@ -1,12 +1,9 @@
 """Myntra fashion styles (``styles.csv``): products with gender, type, colour, usage, season."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 from taggraph.jobs.ingest.fields import RowError, identifier, integer, text
-from taggraph.jobs.ingest.readers import RawRow, csv_rows
-from taggraph.jobs.ingest.records import CategoryRef, ProductRecord, SourceRow, TagRef
-from taggraph.jobs.ingest.sources.base import SourceContext, require_columns
+from taggraph.jobs.ingest.readers import RawRow
+from taggraph.jobs.ingest.records import CategoryRef, ProductRecord, TagRef
+from taggraph.jobs.ingest.sources.base import CsvProductSource
 
 COLUMNS = (
     "id",
@@ -29,7 +26,7 @@ TAG_COLUMNS = {
 }
 
 
-class MyntraSource:
+class MyntraSource(CsvProductSource):
     """Reads Myntra's ``styles.csv``.
 
     A product name with stray unquoted commas spills into extra fields after the last column;
@@ -37,36 +34,13 @@ class MyntraSource:
 
     Args:
         context: Limits and keys.
-
     """
 
     name = "myntra"
+    columns = COLUMNS
 
-    def __init__(self, context: SourceContext) -> None:
-        self._context = context
-
-    def __repr__(self) -> str:
-        return "MyntraSource()"
-
-    def check(self, path: Path) -> None:
-        """Fail early, before any write, when ``path`` is not a readable file with the columns."""
-        require_columns(path, COLUMNS)
-
-    def rows(self, path: Path) -> Iterator[SourceRow]:
-        """Yield one row per product line of ``path``."""
-        self.check(path)
-        for number, raw, error in csv_rows(path):
-            if raw is None:
-                yield SourceRow(path.name, number, reason=error)
-                continue
-            try:
-                record = self._product(raw)
-            except RowError as row_error:
-                yield SourceRow(path.name, number, reason=str(row_error), raw=raw)
-                continue
-            yield SourceRow(path.name, number, records=(record,), raw=raw)
-
-    def _product(self, raw: RawRow) -> ProductRecord:
+    def product(self, raw: RawRow) -> ProductRecord:
+        """Build the product of one row, or raise ``RowError`` with the reason."""
         limits = self._context
         name_value = raw["productDisplayName"]
         extra = raw.get("__extra__")
