@@ -234,3 +234,11 @@ def test_sequences_need_their_attributes(tmp_path: Path, context: SourceContext)
     write(tmp_path / "Beauty.txt", "1 1 2\n")
     with pytest.raises(InputError, match="Beauty_item2attributes.json"):
         list(SequenceSource(context).rows(tmp_path / "Beauty.txt"))
+
+
+def test_long_specifications_of_unused_keys_do_not_reject(tmp_path: Path, context: SourceContext) -> None:
+    header = "uniq_id,product_name,product_category_tree,retail_price,discounted_price,brand,description,product_specifications\n"
+    specs = '{""product_specification""=>[{""key""=>""Care Instructions"", ""value""=>""' + "w" * 500 + '""}]}'
+    row = f'u1,Sofa,"[""Furniture""]",10,,,,"{specs}"\n'
+    rows = list(FlipkartSource(context).rows(write(tmp_path / "f.csv", header + row)))
+    assert rows[0].reason is None

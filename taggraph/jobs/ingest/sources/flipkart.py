@@ -86,8 +86,10 @@ def parse_specifications(value: str, max_chars: int) -> list[TagRef]:
     tags: list[TagRef] = []
     for match in _SPECIFICATION.finditer(value or ""):
         kind = SPECIFICATION_KINDS.get(match["key"].strip().lower())
+        if kind is None:
+            continue
         cleaned = text(match["value"], match["key"], max_chars)
-        if kind is None or cleaned is None:
+        if cleaned is None:
             continue
         for part in cleaned.split(","):
             tag = TagRef(kind, part.strip())
