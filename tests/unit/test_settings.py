@@ -20,6 +20,7 @@ def test_environment_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TAGGRAPH_BATCH_SIZE", raising=False)
+    monkeypatch.delenv("TAGGRAPH_NEO4J_BOLT_PORT", raising=False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("TAGGRAPH_BATCH_SIZE=123\nTAGGRAPH_NEO4J_BOLT_PORT=7999\n")
     assert IngestSettings().batch_size == 123
@@ -47,3 +48,10 @@ def test_malformed_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Neo4jSettings() if "NEO4J" in name else IngestSettings()
+
+
+def test_environment_wins_over_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TAGGRAPH_NEO4J_BOLT_PORT=7999\n")
+    monkeypatch.setenv("TAGGRAPH_NEO4J_BOLT_PORT", "7111")
+    assert Neo4jSettings().bolt_port == 7111
