@@ -140,9 +140,7 @@ class GraphExecutor:
             with self._driver.session(database=self._database) as session:
                 session.execute_write(work)
 
-    def _run(
-        self, name: str, parameters: Mapping[str, Any], routing: RoutingControl
-    ) -> list[Record]:
+    def _run(self, name: str, parameters: Mapping[str, Any], routing: RoutingControl) -> list[Record]:
         query = load_cypher(name)
         with translate_errors(self.uri):
             records, _, _ = self._driver.execute_query(

@@ -43,8 +43,6 @@ def statement_names(folder: str) -> list[str]:
     """
     directory = resources.files("taggraph.cypher").joinpath(folder)
     names = sorted(
-        entry.name[: -len(".cypher")]
-        for entry in directory.iterdir()
-        if entry.name.endswith(".cypher")
+        entry.name[: -len(".cypher")] for entry in directory.iterdir() if entry.name.endswith(".cypher")
     )
     return [f"{folder}/{name}" for name in names]

@@ -54,8 +54,14 @@ def product(executor: GraphExecutor, product_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def tag_edge_counts(executor: GraphExecutor) -> dict[tuple[str, str], int]:
+    """HAS_TAG edges counted by ``(source, status)``."""
+    rows = executor.read("read/tag_edge_counts")
+    return {(row["source"], row["status"]): int(row["count"]) for row in rows}
+
+
 def product_tags(executor: GraphExecutor, product_id: str) -> list[dict[str, Any]]:
-    """A product's tags with source, status, score and reviewer.
+    """A product's tags with source, status, score, model and reviewer.
 
     Args:
         executor: Executor on the graph.

@@ -194,9 +194,7 @@ def _set_initial_password(settings: Neo4jSettings) -> None:
         "set-initial-password",
         password,
     ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, env=_environment(settings), check=False
-    )
+    result = subprocess.run(command, capture_output=True, text=True, env=_environment(settings), check=False)
     if result.returncode != 0:
         raise ServerError("could not set the initial password: " + result.stderr.strip()[-300:])
 
@@ -329,8 +327,7 @@ def _wait_for_bolt(
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise ServerError(
-                f"Neo4j exited with code {process.returncode} while starting: "
-                + _log_tail(settings)
+                f"Neo4j exited with code {process.returncode} while starting: " + _log_tail(settings)
             )
         answers, _ = _bolt_answers(settings)
         if answers:

@@ -7,8 +7,9 @@ from neo4j.exceptions import Neo4jError
 from pydantic import ValidationError
 from typer.exceptions import TyperException
 
+from taggraph.encoders.errors import ModelArtifactError
 from taggraph.graph.errors import TaggraphError
-from taggraph.jobs.commands import graph, ingest, neo4j
+from taggraph.jobs.commands import graph, ingest, neo4j, tagger
 from taggraph.jobs.commands.runtime import errors
 
 app = typer.Typer(
@@ -20,7 +21,9 @@ app = typer.Typer(
 )
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(graph.app, name="graph")
+app.add_typer(tagger.app, name="tagger")
 app.command(name="ingest")(ingest.ingest)
+app.command(name="tag")(tagger.tag)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("error: interrupted; running the same command again resumes")
         return EXIT_INTERRUPTED
-    except TaggraphError as error:
+    except (TaggraphError, ModelArtifactError) as error:
         errors.print(f"error: {error}", markup=False)
         return EXIT_ERROR
     except ValidationError as error:

@@ -19,7 +19,7 @@ class IngestSettings(BaseSettings):
         pseudonym_key_file: Where the generated key is kept (mode 0600).
         batch_size: Rows per write transaction.
         rejects_dir: Folder of the rejects files (``<source>.rejects.jsonl``).
-        state_dir: Folder of the checkpoints that let an interrupted ingest resume.
+        state_dir: Folder of the checkpoints that let an interrupted ingest or tagging run resume.
         max_id_chars: Longest accepted id.
         max_name_chars: Longest accepted product name.
         max_description_chars: Longest accepted description.
@@ -34,7 +34,31 @@ class IngestSettings(BaseSettings):
     pseudonym_key_file: Path = Field(default_factory=lambda: _default_state() / "pseudonym.key")
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     rejects_dir: Path = Path("rejects")
-    state_dir: Path = Field(default_factory=lambda: _default_state() / "ingest-state")
+    state_dir: Path = Field(default_factory=lambda: _default_state() / "state")
     max_id_chars: int = Field(default=200, ge=1)
     max_name_chars: int = Field(default=1000, ge=1)
     max_description_chars: int = Field(default=20_000, ge=1)
+
+
+class TaggerSettings(BaseSettings):
+    """Where tagger models live and how tagging runs read text.
+
+    Attributes:
+        models_dir: Folder of model directories (``<models_dir>/tagger/<source>`` by default).
+        encoder: Pretrained encoder to fine-tune: a local Hugging Face model directory; the
+            packaged all-MiniLM-L6-v2 when unset.
+        page_size: Products per read and per write transaction of ``taggraph tag``.
+        max_text_chars: Longer product texts are skipped by ``taggraph tag`` and counted.
+        state_dir: Folder of the checkpoints (shared with the ingest settings).
+
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAGGRAPH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    models_dir: Path = Path("models")
+    encoder: str | None = None
+    page_size: int = Field(default=1000, ge=1, le=100_000)
+    max_text_chars: int = Field(default=20_000, ge=1)
+    state_dir: Path = Field(default_factory=lambda: _default_state() / "state")

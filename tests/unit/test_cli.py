@@ -104,3 +104,67 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: lis
     code, out, _ = run(capsys, *command, "--help")
     assert code == 0
     assert "Usage" in out
+
+
+def test_tag_without_a_model_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "tag", "--model", str(tmp_path / "absent"))
+    assert code == 1
+    assert_one_clear_line(err, "no tagger model at")
+
+
+def test_tag_with_an_incomplete_model_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "labels.json").write_text("[]")
+    code, _, err = run(capsys, "tag", "--model", str(tmp_path / "model"))
+    assert code == 1
+    assert_one_clear_line(err, "is not a complete tagger model: missing config.json")
+
+
+def test_eval_of_a_missing_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "tagger", "eval", str(tmp_path / "absent"))
+    assert code == 1
+    assert_one_clear_line(err, "no tagger model at")
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
+def test_tag_with_an_id_file_holding_no_id(capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "ids.txt").write_bytes(content)
+    code, _, err = run(capsys, "tag", "--model", str(tmp_path), "--ids", str(tmp_path / "ids.txt"))
+    assert code == 1
+    assert_one_clear_line(err, "holds no product id")
+
+
+def test_tag_with_an_unreadable_id_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "tag", "--model", str(tmp_path), "--ids", str(tmp_path / "absent.txt"))
+    assert code == 1
+    assert_one_clear_line(err, "cannot read the id file")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tag", "--model", ".", "--page-size", "0"],
+        ["tag", "--model", ".", "--page-size", "many"],
+        ["tagger", "train", "myntra", "--epochs", "0"],
+        ["tagger", "train", "myntra", "--max-length", "100000"],
+        ["tagger", "train", "myntra", "--min-support", "-3"],
+        ["tagger", "train"],
+    ],
+)
+def test_tagger_flags_out_of_range(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_tagger_train_with_an_unreachable_server(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "tagger", "train", "myntra")
+    assert code == 1
+    assert_one_clear_line(err, "Neo4j")
+
+
+def test_bad_tagger_setting(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGGRAPH_PAGE_SIZE", "-5")
+    code, _, err = run(capsys, "tag", "--model", ".")
+    assert code == 2
+    assert_one_clear_line(err, "page_size")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.checkpoint import Checkpoint, input_fingerprint
+from taggraph.jobs.checkpoint import Checkpoint
+from taggraph.jobs.ingest.fingerprint import input_fingerprint
 from taggraph.jobs.ingest.records import ProductRecord, SourceRow
 from taggraph.jobs.ingest.rejects import RejectsFile
 from taggraph.jobs.ingest.sink import GraphSink

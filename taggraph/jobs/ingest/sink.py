@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.checkpoint import Checkpoint
+from taggraph.jobs.checkpoint import Checkpoint
 from taggraph.jobs.ingest.records import CategoryRef, InteractionRecord, ProductRecord, Record
 
 
@@ -34,7 +34,7 @@ class GraphSink:
         self._checkpoint = checkpoint
         self._batch_size = batch_size
         self._on_batch = on_batch
-        self.skip = checkpoint.load()
+        self.skip = int(checkpoint.load(0))
         self.received = 0
         self.written = self.skip
         self._products: list[ProductRecord] = []

@@ -57,9 +57,7 @@ def require_columns(path: Path, needed: Iterable[str]) -> None:
     header = csv_header(path)
     missing = [column for column in needed if column not in header]
     if missing:
-        raise InputError(
-            f"{path.name} lacks the column(s) {', '.join(missing)}; it has {', '.join(header)}"
-        )
+        raise InputError(f"{path.name} lacks the column(s) {', '.join(missing)}; it has {', '.join(header)}")
 
 
 def build_rows(

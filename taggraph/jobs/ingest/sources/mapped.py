@@ -113,8 +113,7 @@ class MappedSource:
         missing = [column for column in self._mapping.columns() if column not in header]
         if missing:
             raise InputError(
-                f"{path.name} lacks the mapped column(s) {', '.join(missing)}; "
-                f"it has {', '.join(header)}"
+                f"{path.name} lacks the mapped column(s) {', '.join(missing)}; it has {', '.join(header)}"
             )
 
     def rows(self, path: Path) -> Iterator[SourceRow]:

@@ -1,0 +1,174 @@
+"""Tagger benchmark: the fine-tuned tagger beside three baselines on the full Myntra and Flipkart
+files (read from the graph, split by id hash), then the inference variants side by side.
+
+Usage (needs the configured Neo4j running; ingests the files if the graph lacks them):
+    python bench/tagger.py [--datasets myntra flipkart] [--epochs 3]
+Prints tables and writes bench/results/tagger.json (a dataset's entry replaces its earlier one).
+"""
+
+import argparse
+import copy
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from taggraph.encoders.embedder import TextEmbedder
+from taggraph.encoders.precision import bf16_is_fast, cpu_flags
+from taggraph.encoders.tagger.metrics import micro_f1
+from taggraph.encoders.tagger.onnx_runtime import OnnxTagger, export_onnx
+from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.encoders.tagger.training import TrainingConfig
+from taggraph.graph.connection import GraphExecutor, create_driver
+from taggraph.graph.schema import apply_schema
+from taggraph.graph.settings import Neo4jSettings
+from taggraph.graph.writer import BatchWriter
+from taggraph.jobs.ingest.pipeline import run_ingest
+from taggraph.jobs.ingest.pseudonym import Pseudonymiser
+from taggraph.jobs.ingest.sources.base import SourceContext
+from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
+from taggraph.jobs.ingest.sources.myntra import MyntraSource
+from taggraph.jobs.tagging.evaluation import compare_with_baselines
+from taggraph.jobs.tagging.proposals import check_vocabulary, run_tagging
+from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+
+RESULTS = Path(__file__).parent / "results" / "tagger.json"
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "catalog"
+DATASETS = {
+    "myntra": (MyntraSource, "myntra_styles.csv", TaggerJob("myntra", ("gender", "article_type", "colour", "usage", "season"))),
+    "flipkart": (FlipkartSource, "flipkart_20k.csv", TaggerJob("flipkart", ("category_1", "category_2", "category_3", "brand"), with_description=True)),
+}
+
+
+def ensure_ingested(executor: GraphExecutor, name: str, work: Path) -> None:
+    source_class, file_name, _ = DATASETS[name]
+    source = source_class(SourceContext(Pseudonymiser(b"benchmark-key-0123456789abcdef")))
+    run_ingest(source, DATA / file_name, BatchWriter(executor, 5000), work / "rejects", work / "state", 5000)
+
+
+def throughput(tagger: Tagger, texts: list[str], truth: np.ndarray) -> tuple[float, float]:
+    started = time.perf_counter()
+    scores = tagger.predict_proba(texts)
+    decided = tagger.decide(scores)
+    seconds = time.perf_counter() - started
+    return len(texts) / seconds, micro_f1(truth, decided)
+
+
+@torch.inference_mode()
+def forward_bound(tagger: Tagger, texts: list[str], batch_size: int = 64) -> float:
+    """Texts/s of the encoder forward alone, on the same length-sorted batches, pre-tokenised."""
+    order = np.argsort([len(text) for text in texts], kind="stable")
+    batches = [
+        tagger.tokenizer([texts[i] for i in order[start : start + batch_size]], padding=True, truncation=True,
+                         max_length=tagger.max_length, return_tensors="pt")
+        for start in range(0, len(texts), batch_size)
+    ]
+    started = time.perf_counter()
+    for batch in batches:
+        tagger.network(batch["input_ids"], batch["attention_mask"])
+    return len(texts) / (time.perf_counter() - started)
+
+
+def end_to_end(executor: GraphExecutor, tagger: Tagger, ids: list[str], work: Path) -> float:
+    """Products/s of `taggraph tag` on these products: graph read, scoring, proposal writes."""
+    check_vocabulary(executor, tagger)
+    started = time.perf_counter()
+    report = run_tagging(executor, tagger, work / "tag-state", ids=ids)
+    return report.scored / (time.perf_counter() - started)
+
+
+def speed_table(executor: GraphExecutor, tagger: Tagger, texts: list[str], truth: np.ndarray, ids: list[str],
+                work: Path) -> list[dict]:
+    rows = []
+    throughput(tagger, texts[:200], truth[:200])  # warm-up
+    bound = forward_bound(tagger, texts)
+    rows.append({"variant": "encoder forward only (fp32, pre-tokenised): bound", "texts_per_s": bound, "micro_f1": None})
+    speed, f1 = throughput(tagger, texts, truth)
+    rows.append({"variant": "fp32 PyTorch pipeline", "texts_per_s": speed, "micro_f1": f1,
+                 "overhead_vs_bound": 1 - speed / bound})
+    bf16 = copy.copy(tagger)
+    bf16.autocast_bf16 = True
+    speed, f1 = throughput(bf16, texts[:500], truth[:500])
+    rows.append({"variant": f"bf16 autocast (500 texts; CPU bf16 fast: {bf16_is_fast(torch.device('cpu'))})",
+                 "texts_per_s": speed, "micro_f1": f1})
+    quantized = copy.copy(tagger)
+    quantized.network = torch.ao.quantization.quantize_dynamic(copy.deepcopy(tagger.network), {torch.nn.Linear}, dtype=torch.qint8)
+    speed, f1 = throughput(quantized, texts, truth)
+    rows.append({"variant": "int8 dynamic quantization (torch.ao)", "texts_per_s": speed, "micro_f1": f1})
+    for int8 in (False, True):
+        model = export_onnx(tagger, work / "onnx" / f"tagger-{'int8' if int8 else 'fp32'}.onnx", int8=int8)
+        speed, f1 = throughput(OnnxTagger(tagger, model, threads=torch.get_num_threads()), texts, truth)
+        rows.append({"variant": f"ONNX Runtime {'int8 (dynamic)' if int8 else 'fp32'}", "texts_per_s": speed,
+                     "micro_f1": f1})
+    speed = end_to_end(executor, tagger, ids, work)
+    rows.append({"variant": "fp32 `taggraph tag` end to end (graph read + write)", "texts_per_s": speed,
+                 "micro_f1": None, "overhead_vs_bound": 1 - speed / bound})
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--max-length-with-description", type=int, default=96)
+    parser.add_argument("--max-steps", type=int, default=0)
+    parser.add_argument("--speed-texts", type=int, default=2000)
+    parser.add_argument("--models", type=Path, default=Path("models/bench"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/taggraph-bench-tagger"))
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    settings = Neo4jSettings()
+    results: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"datasets": {}}
+    results["machine"] = {"cpu_flags_bf16": sorted({"amx_bf16", "avx512_bf16", "avx2"} & cpu_flags()),
+                          "threads": torch.get_num_threads()}
+    embedder = TextEmbedder()
+    with create_driver(settings) as driver:
+        executor = GraphExecutor.from_settings(driver, settings)
+        executor.verify()
+        apply_schema(executor)
+        for name in args.datasets:
+            _, _, job = DATASETS[name]
+            ensure_ingested(executor, name, args.work)
+            splits = load_splits(executor, job)
+            print(f"== {name}: {len(splits.train)} train / {len(splits.validation)} validation / "
+                  f"{len(splits.test)} test, {len(splits.space)} labels, kinds {splits.space.kinds}", flush=True)
+            config = TrainingConfig(epochs=args.epochs, max_length=args.max_length_with_description if job.with_description else 48,
+                                    max_steps=args.max_steps)
+            started = time.perf_counter()
+            tagger, reports = train_job(splits, job, config,
+                                        on_step=lambda s, n, loss, rate: print(f"  step {s}/{n} loss {loss:.3f} {rate:.0f} ex/s", flush=True) if s % 200 == 0 else None)
+            training_seconds = time.perf_counter() - started
+            tagger.save(args.models / name)
+            comparison = compare_with_baselines(tagger, splits, embedder, log=lambda line: print("  " + line, flush=True))
+            texts = splits.texts("test")[: args.speed_texts]
+            ids = [product.id for product in splits.test[: args.speed_texts]]
+            speed = speed_table(executor, tagger, texts, splits.truth("test")[: args.speed_texts], ids, args.work)
+            results["datasets"][name] = {
+                "split": {"train": len(splits.train), "validation": len(splits.validation), "test": len(splits.test)},
+                "labels": len(splits.space), "kinds": splits.space.kinds,
+                "training": {"seconds": training_seconds, "epochs": [vars(r) for r in reports],
+                             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                             "config": vars(config) if hasattr(config, "__dict__") else str(config)},
+                "quality": comparison, "speed": speed,
+            }
+            print(f"{'method':<36} {'micro-F1':>8} {'macro-F1':>8} {'P@1':>6} {'P@5':>6} {'mAP':>6} {'novel':>6}  per kind")
+            for method, m in comparison.items():
+                kinds = " ".join(f"{k}={v:.3f}" for k, v in m["f1_by_kind"].items())
+                print(f"{method:<36} {m['micro_f1']:>8.4f} {m['macro_f1']:>8.4f} {m['p_at_1']:>6.3f} {m['p_at_5']:>6.3f} "
+                      f"{m['map']:>6.3f} {m.get('novel_micro_f1', float('nan')):>6.3f}  {kinds}")
+            print(f"{'variant':<60} {'texts/s':>9} {'micro-F1':>9}")
+            for row in speed:
+                f1 = "" if row["micro_f1"] is None else f"{row['micro_f1']:.4f}"
+                print(f"{row['variant']:<60} {row['texts_per_s']:>9.1f} {f1:>9}")
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The tagger network: a pretrained transformer encoder, mean pooling and a linear label head."""
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig
+
+
+class TaggerNetwork(nn.Module):
+    """Encoder + masked mean pooling + dropout + linear head giving one logit per label.
+
+    Args:
+        encoder: A transformers encoder (BERT-like), pretrained or from a config.
+        num_labels: Width of the head.
+        dropout: Dropout before the head.
+
+    """
+
+    def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        hidden = int(encoder.config.hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden, num_labels)
+        self.reset_parameters()
+
+    @classmethod
+    def from_pretrained(cls, path: str, num_labels: int, dropout: float = 0.1) -> "TaggerNetwork":
+        """Start from pretrained encoder weights at ``path`` (a local directory)."""
+        return cls(AutoModel.from_pretrained(path), num_labels, dropout)
+
+    @classmethod
+    def from_config(cls, config: PretrainedConfig, num_labels: int) -> "TaggerNetwork":
+        """An untrained network of the given encoder configuration (weights loaded after)."""
+        return cls(AutoModel.from_config(config), num_labels)
+
+    @staticmethod
+    def encoder_config(path: str) -> PretrainedConfig:
+        """The encoder configuration stored at ``path``."""
+        return AutoConfig.from_pretrained(path)
+
+    def reset_parameters(self) -> None:
+        """Re-initialise the head (the encoder keeps its pretrained weights)."""
+        nn.init.xavier_uniform_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Mean of the token states over real tokens.
+
+        Args:
+            input_ids: ``[batch, seq]`` token ids.
+            attention_mask: ``[batch, seq]`` 1 for tokens, 0 for padding.
+
+        Returns:
+            ``[batch, hidden]`` text embeddings.
+
+        """
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        return (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Label logits.
+
+        Args:
+            input_ids: ``[batch, seq]`` token ids.
+            attention_mask: ``[batch, seq]`` attention mask.
+
+        Returns:
+            ``[batch, num_labels]`` logits.
+
+        """
+        return self.head(self.dropout(self.embed(input_ids, attention_mask)))
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(encoder={type(self.encoder).__name__}, "
+            f"hidden={self.head.in_features}, labels={self.head.out_features})"
+        )

@@ -1,0 +1,234 @@
+"""A trained tagger: network, tokenizer, label space and per-label thresholds; save and load."""
+
+import hashlib
+import json
+import shutil
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from taggraph.encoders.errors import ModelArtifactError
+from taggraph.encoders.tagger.decoding import decode
+from taggraph.encoders.tagger.labels import LabelSpace
+from taggraph.encoders.tagger.network import TaggerNetwork
+from taggraph.encoders.tagger.objective import kind_groups, kind_probabilities
+
+FILES = ("config.json", "model.safetensors", "labels.json", "thresholds.json", "tagger.json")
+
+
+class Tagger:
+    """Scores product texts against a label space and decodes one tag per kind.
+
+    Args:
+        network: The fine-tuned network.
+        tokenizer: Its tokenizer.
+        space: Labels, in head-column order.
+        thresholds: ``[L]`` per-label thresholds.
+        max_length: Longest tokenised input.
+        meta: Provenance (encoder, data hash, vocabulary version, run id, ...).
+
+    """
+
+    def __init__(
+        self,
+        network: TaggerNetwork,
+        tokenizer: PreTrainedTokenizerBase,
+        space: LabelSpace,
+        thresholds: np.ndarray,
+        max_length: int = 64,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        if len(thresholds) != len(space):
+            raise ModelArtifactError(f"{len(thresholds)} thresholds for {len(space)} labels")
+        self.network = network.eval()
+        self.tokenizer = tokenizer
+        self.space = space
+        self.thresholds = np.asarray(thresholds, dtype=np.float32)
+        self.max_length = max_length
+        self.meta = dict(meta or {})
+        self.autocast_bf16 = False
+
+    def __repr__(self) -> str:
+        return f"Tagger(labels={len(self.space)}, kinds={self.space.kinds}, max_length={self.max_length})"
+
+    @torch.inference_mode()
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Label probabilities of each text, a softmax within each kind.
+
+        Texts are batched by length, so padding stays small.
+
+        Args:
+            texts: Product texts.
+            batch_size: Texts per forward pass.
+
+        Returns:
+            ``[len(texts), L]`` probabilities, in input order.
+
+        """
+        out = np.zeros((len(texts), len(self.space)), dtype=np.float32)
+        order = np.argsort([len(text) for text in texts], kind="stable")
+        device = next(self.network.parameters()).device
+        groups = kind_groups([self.space.columns_of_kind(kind) for kind in self.space.kinds], device)
+        autocast = torch.autocast(device.type, dtype=torch.bfloat16) if self.autocast_bf16 else nullcontext()
+        for start in range(0, len(texts), batch_size):
+            index = order[start : start + batch_size]
+            batch = self.tokenizer(
+                [texts[i] for i in index],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="pt",
+            ).to(device)
+            with autocast:
+                logits = self.logits(batch["input_ids"], batch["attention_mask"])
+            out[index] = kind_probabilities(logits.float(), groups).cpu().numpy()
+        return out
+
+    def logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Label logits of a tokenised batch.
+
+        Args:
+            input_ids: ``[batch, seq]`` token ids.
+            attention_mask: ``[batch, seq]`` attention mask.
+
+        Returns:
+            ``[batch, L]`` logits.
+        """
+        return self.network(input_ids, attention_mask)
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """``[n, L]`` 0/1 tags from probabilities: the best label per kind above its threshold."""
+        return decode(scores, self.thresholds, self.space)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[list[tuple[str, float]]]:
+        """The tags of each text with their probabilities.
+
+        Args:
+            texts: Product texts.
+            batch_size: Texts per forward pass.
+
+        Returns:
+            Per text, ``(label, probability)`` pairs, one per kind at most.
+
+        """
+        scores = self.predict_proba(texts, batch_size)
+        decisions = self.decide(scores)
+        return [
+            [(self.space.labels[j], float(scores[i, j])) for j in np.flatnonzero(decisions[i])]
+            for i in range(len(texts))
+        ]
+
+    def save(self, path: Path, metrics: dict[str, Any] | None = None) -> Path:
+        """Write the model directory: config, weights, tokenizer, labels, thresholds, metadata.
+
+        The files are written to a sibling folder first and moved into place at the end, so
+        a failed save leaves any earlier model at ``path`` as it was and no partial one.
+
+        Args:
+            path: Directory to create or replace.
+            metrics: Evaluation figures to keep in ``metrics.json``.
+
+        Returns:
+            ``path``.
+
+        Raises:
+            ModelArtifactError: If the directory cannot be written.
+
+        """
+        path = path.resolve()
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            self._write(partial, metrics)
+            if path.exists():
+                replaced = path.with_name(f".{path.name}.replaced")
+                shutil.rmtree(replaced, ignore_errors=True)
+                path.rename(replaced)
+                partial.rename(path)
+                shutil.rmtree(replaced)
+            else:
+                partial.rename(path)
+        except OSError as error:
+            shutil.rmtree(partial, ignore_errors=True)
+            reason = error.strerror or str(error)
+            raise ModelArtifactError(f"cannot write the model to {path}: {reason}") from error
+        return path
+
+    def _write(self, path: Path, metrics: dict[str, Any] | None) -> None:
+        self.network.encoder.config.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)
+        state = {name: tensor.contiguous() for name, tensor in self.network.state_dict().items()}
+        save_file(state, path / "model.safetensors")
+        (path / "labels.json").write_text(json.dumps(list(self.space.labels), indent=1), encoding="utf-8")
+        (path / "thresholds.json").write_text(json.dumps(self.thresholds.tolist()), encoding="utf-8")
+        self.meta["weights_sha256"] = _sha256(path / "model.safetensors")
+        settings = {"max_length": self.max_length, "vocabulary_version": self.space.version, **self.meta}
+        (path / "tagger.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        if metrics is not None:
+            (path / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, expected_labels: Sequence[str] | None = None) -> "Tagger":
+        """Read a model directory written by :meth:`save`.
+
+        Args:
+            path: The directory.
+            expected_labels: The graph's current labels; loading fails if they differ.
+
+        Returns:
+            The tagger, in eval mode on the CPU.
+
+        Raises:
+            ModelArtifactError: If the directory is missing, incomplete, corrupt, or was made for
+                other labels than ``expected_labels``.
+
+        """
+        if not path.is_dir():
+            raise ModelArtifactError(f"no tagger model at {path}")
+        missing = [name for name in FILES if not (path / name).is_file()]
+        if missing:
+            raise ModelArtifactError(f"{path} is not a complete tagger model: missing {', '.join(missing)}")
+        try:
+            labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
+            thresholds = np.asarray(json.loads((path / "thresholds.json").read_text(encoding="utf-8")))
+            settings = json.loads((path / "tagger.json").read_text(encoding="utf-8"))
+        except (ValueError, OSError) as error:
+            raise ModelArtifactError(f"{path} has an unreadable metadata file: {error}") from error
+        space = LabelSpace(tuple(labels))
+        if settings.get("vocabulary_version") != space.version:
+            raise ModelArtifactError(f"{path}: labels.json does not match the recorded vocabulary version")
+        if expected_labels is not None and tuple(sorted(expected_labels)) != space.labels:
+            expected = set(expected_labels)
+            added, dropped = expected - set(space.labels), set(space.labels) - expected
+            raise ModelArtifactError(
+                f"the model at {path} was trained on another tag vocabulary "
+                f"({len(added)} tags new in the graph, {len(dropped)} gone); retrain it with "
+                "`taggraph tagger train`"
+            )
+        if settings.get("weights_sha256") != _sha256(path / "model.safetensors"):
+            raise ModelArtifactError(f"{path}/model.safetensors is corrupt (checksum differs)")
+        try:
+            config = TaggerNetwork.encoder_config(str(path))
+            network = TaggerNetwork.from_config(config, len(space))
+            network.load_state_dict(load_file(path / "model.safetensors"))
+            tokenizer = AutoTokenizer.from_pretrained(str(path))
+        except (SafetensorError, RuntimeError, OSError, ValueError) as error:
+            raise ModelArtifactError(f"cannot load the tagger at {path}: {error}") from error
+        meta = {key: value for key, value in settings.items() if key not in ("max_length",)}
+        return cls(network, tokenizer, space, thresholds, int(settings["max_length"]), meta)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Tagger jobs: training data from the graph, train, evaluate, and batch tagging."""

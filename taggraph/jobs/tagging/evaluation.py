@@ -1,0 +1,132 @@
+"""The fine-tuned tagger beside three baselines, on the same split, decoded the same way."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from taggraph.encoders.embedder import TextEmbedder
+from taggraph.encoders.tagger.baselines import knn_scores, tfidf_logistic_scores, zero_shot_scores
+from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
+from taggraph.encoders.tagger.labels import LabelSpace
+from taggraph.encoders.tagger.metrics import evaluate
+from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.jobs.tagging.dataset import LabelledProduct, label_matrix
+
+
+@dataclass
+class Splits:
+    """Products of each split and their label matrices over one label space."""
+
+    space: LabelSpace
+    train: list[LabelledProduct]
+    validation: list[LabelledProduct]
+    test: list[LabelledProduct]
+
+    def truth(self, name: str) -> np.ndarray:
+        """``[n, L]`` positive labels of split ``name``."""
+        return label_matrix(getattr(self, name), self.space)
+
+    def texts(self, name: str) -> list[str]:
+        """Texts of split ``name``."""
+        return [product.text for product in getattr(self, name)]
+
+
+def split_products(products: list[LabelledProduct], space: LabelSpace) -> Splits:
+    """Group products by their deterministic split."""
+    parts: dict[str, list[LabelledProduct]] = {"train": [], "validation": [], "test": []}
+    for product in products:
+        parts[product.split].append(product)
+    return Splits(space, parts["train"], parts["validation"], parts["test"])
+
+
+def _scored(
+    splits: Splits, validation_scores: np.ndarray, test_scores: np.ndarray, seconds: float
+) -> dict[str, Any]:
+    space = splits.space
+    thresholds = calibrate_thresholds(validation_scores, splits.truth("validation"), space)
+    kinds = {kind: space.columns_of_kind(kind) for kind in space.kinds}
+    truth = splits.truth("test")
+    predicted = decode(test_scores, thresholds, space)
+    metrics = evaluate(truth, test_scores, predicted, kinds)
+    train_texts = set(splits.texts("train"))
+    novel = np.array([text not in train_texts for text in splits.texts("test")])
+    if novel.any():
+        novel_metrics = evaluate(truth[novel], test_scores[novel], predicted[novel], kinds)
+        metrics["novel_micro_f1"] = novel_metrics["micro_f1"]
+        metrics["novel_share"] = float(novel.mean())
+    metrics["seconds"] = seconds
+    return metrics
+
+
+def test_metrics(tagger: Tagger, splits: Splits) -> dict[str, Any]:
+    """The tagger's metrics on the test split, decoded with its own calibrated thresholds."""
+    started = time.perf_counter()
+    scores = tagger.predict_proba(splits.texts("test"))
+    kinds = {kind: splits.space.columns_of_kind(kind) for kind in splits.space.kinds}
+    metrics = evaluate(splits.truth("test"), scores, tagger.decide(scores), kinds)
+    metrics["seconds"] = time.perf_counter() - started
+    return metrics
+
+
+def compare_with_baselines(
+    tagger: Tagger, splits: Splits, embedder: TextEmbedder, log: Callable[[str], None] = print
+) -> dict[str, dict[str, Any]]:
+    """Metrics on the test split for the tagger and the three baselines.
+
+    Every method's per-label thresholds are calibrated on the validation split and decoded to
+    one label per kind, so the methods differ only in their scores.
+
+    Args:
+        tagger: The fine-tuned tagger.
+        splits: The products and label space.
+        embedder: The pretrained encoder, for the zero-shot and nearest-neighbour baselines.
+        log: Receives a line as each method finishes.
+
+    Returns:
+        Method name -> metrics (see :func:`taggraph.encoders.tagger.metrics.evaluate`).
+    """
+    results: dict[str, dict[str, Any]] = {}
+
+    def run(name: str, score: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+        started = time.perf_counter()
+        validation_scores, test_scores = score()
+        results[name] = _scored(splits, validation_scores, test_scores, time.perf_counter() - started)
+        log(f"{name}: micro-F1 {results[name]['micro_f1']:.4f}")
+
+    run(
+        "fine-tuned tagger",
+        lambda: (
+            tagger.predict_proba(splits.texts("validation")),
+            tagger.predict_proba(splits.texts("test")),
+        ),
+    )
+
+    def tfidf() -> tuple[np.ndarray, np.ndarray]:
+        texts = splits.texts("validation") + splits.texts("test")
+        scores = tfidf_logistic_scores(splits.texts("train"), splits.truth("train"), texts)
+        return scores[: len(splits.validation)], scores[len(splits.validation) :]
+
+    run("TF-IDF + logistic regression", tfidf)
+    started = time.perf_counter()
+    vectors = {name: embedder.embed(splits.texts(name)) for name in ("train", "validation", "test")}
+    embedding_seconds = time.perf_counter() - started
+    run(
+        "zero-shot MiniLM similarity",
+        lambda: (
+            zero_shot_scores(embedder, splits.space, vectors["validation"]),
+            zero_shot_scores(embedder, splits.space, vectors["test"]),
+        ),
+    )
+    run(
+        "kNN label transfer (MiniLM, k=5)",
+        lambda: (
+            knn_scores(vectors["train"], splits.truth("train"), vectors["validation"]),
+            knn_scores(vectors["train"], splits.truth("train"), vectors["test"]),
+        ),
+    )
+    for name in ("zero-shot MiniLM similarity", "kNN label transfer (MiniLM, k=5)"):
+        results[name]["seconds"] += embedding_seconds
+    return results

@@ -1,0 +1,116 @@
+"""Train a tagger on one source's products as the graph holds them."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from taggraph.encoders.errors import ModelArtifactError
+from taggraph.encoders.pretrained import resolve_encoder
+from taggraph.encoders.tagger.labels import LabelSpace, label_kind
+from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.encoders.tagger.training import EpochReport, StepCallback, TrainingConfig, train_tagger
+from taggraph.graph.connection import GraphExecutor
+from taggraph.graph.errors import InputError
+from taggraph.jobs.tagging.dataset import LabelledProduct, dataset_hash, label_matrix, read_labelled_products
+from taggraph.jobs.tagging.evaluation import Splits, split_products
+
+
+@dataclass(frozen=True)
+class TaggerJob:
+    """What to learn: which products, from which text, which kinds of labels.
+
+    Attributes:
+        source: Product source, such as ``myntra``.
+        kinds: Label kinds to learn (tag kinds, ``category_1``..``category_3``, ``brand``);
+            every kind found when empty.
+        with_description: Whether the text includes the description.
+        min_support: Fewest training products a label needs to be in the vocabulary.
+        encoder: Pretrained encoder setting (packaged MiniLM by default).
+    """
+
+    source: str
+    kinds: tuple[str, ...] = ()
+    with_description: bool = False
+    min_support: int = 5
+    encoder: str | None = None
+
+    @classmethod
+    def of_model(cls, meta: dict[str, Any]) -> "TaggerJob":
+        """The job a saved model was trained by, from its metadata."""
+        try:
+            return cls(
+                str(meta["source"]),
+                tuple(meta["kinds"]),
+                bool(meta["with_description"]),
+                int(meta["min_support"]),
+                meta.get("encoder"),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelArtifactError(f"the model's metadata lacks its training job: {error}") from error
+
+
+def vocabulary(products: Iterable[LabelledProduct], job: TaggerJob) -> LabelSpace:
+    """The labels of the job's kinds that at least ``min_support`` training products carry."""
+    train = (product.positives for product in products if product.text and product.split == "train")
+    return LabelSpace.from_examples(train, job.min_support, job.kinds or None)
+
+
+def graph_vocabulary(executor: GraphExecutor, job: TaggerJob) -> LabelSpace:
+    """The vocabulary the job would learn from the graph as it is now (read page by page)."""
+    pages = read_labelled_products(executor, job.source, job.with_description)
+    return vocabulary((product for page in pages for product in page), job)
+
+
+def load_splits(executor: GraphExecutor, job: TaggerJob) -> Splits:
+    """Read the job's products from the graph and split them; the vocabulary comes from train.
+
+    Raises:
+        InputError: If the source has no products, or no label reaches the minimum support.
+    """
+    products = [
+        product
+        for page in read_labelled_products(executor, job.source, job.with_description)
+        for product in page
+        if product.text
+    ]
+    if not products:
+        raise InputError(f"the graph has no products of source {job.source!r} with text")
+    space = vocabulary(products, job)
+    if len(space) == 0:
+        raise InputError(
+            f"no label of kinds {', '.join(job.kinds) or 'any'} has {job.min_support} training products"
+        )
+    missing = set(job.kinds) - {label_kind(label) for label in space.labels}
+    if missing:
+        raise InputError(f"no label of kind(s) {', '.join(sorted(missing))} reaches the minimum support")
+    return split_products(products, space)
+
+
+def train_job(
+    splits: Splits, job: TaggerJob, config: TrainingConfig, on_step: StepCallback | None = None
+) -> tuple[Tagger, Sequence[EpochReport]]:
+    """Fine-tune on the train split; early stopping and thresholds use the validation split."""
+    tagger, reports = train_tagger(
+        resolve_encoder(job.encoder),
+        splits.space,
+        splits.texts("train"),
+        splits.truth("train"),
+        label_matrix(splits.train, splits.space, negatives=True),
+        splits.texts("validation"),
+        splits.truth("validation"),
+        config,
+        on_step=on_step,
+    )
+    tagger.meta.update(
+        {
+            "source": job.source,
+            "kinds": list(splits.space.kinds),
+            "with_description": job.with_description,
+            "min_support": job.min_support,
+            "data_hash": dataset_hash(splits.train + splits.validation),
+            "train_products": len(splits.train),
+            "run_id": f"tagger-{job.source}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}",
+        }
+    )
+    return tagger, reports
