@@ -1,9 +1,12 @@
 """Sentence embeddings from the pretrained encoder (offline), L2-normalised."""
 
+import functools
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
+from taggraph.encoders.artifacts import sha256_of
 from taggraph.encoders.pretrained import resolve_encoder
 
 
@@ -24,10 +27,18 @@ class TextEmbedder:
     def __repr__(self) -> str:
         return f"TextEmbedder(path={self.path!r}, dimension={self.dimension})"
 
+    @functools.cached_property
+    def model_id(self) -> str:
+        """The folder name and a hash of the weights: the same model gives the same id anywhere."""
+        folder = Path(self.path)
+        weights = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin"))
+        name = folder.parent.name if folder.name == "model" else folder.name
+        return f"{name}:{sha256_of(*weights)[:12]}"
+
     @property
     def dimension(self) -> int:
         """Width of the embeddings."""
-        return int(self.model.get_sentence_embedding_dimension() or 0)
+        return int(self.model.get_embedding_dimension() or 0)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """``[len(texts), dimension]`` float32 unit vectors."""

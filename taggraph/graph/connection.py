@@ -4,7 +4,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import (
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationDisabledClassification,
+    RoutingControl,
+)
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
@@ -31,6 +37,9 @@ def create_driver(settings: Neo4jSettings) -> Driver:
             auth=(settings.user, settings.password.get_secret_value()),
             connection_timeout=settings.connect_timeout_s,
             max_transaction_retry_time=30.0,
+            # Statements name optional properties, labels and types (aliases, HAS_BRAND) that a
+            # graph may not hold yet; the server's "unrecognized" notes about them are noise.
+            notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
         )
     except (DriverConfigurationError, ValueError) as error:
         raise ConfigurationError(f"cannot use TAGGRAPH_NEO4J_URI {settings.uri!r}: {error}") from error
@@ -123,22 +132,24 @@ class GraphExecutor:
             with self._driver.session(database=self._database) as session:
                 session.run(query, parameters).consume()
 
-    def write_steps(self, steps: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    def write_steps(self, steps: Sequence[tuple[str, Mapping[str, Any]]]) -> list[list[Record]]:
         """Run several write statements in one managed transaction: all commit or none.
 
         Args:
             steps: ``(statement name, parameters)`` pairs, run in order.
 
+        Returns:
+            The records of each step, in order.
+
         """
         queries = [(load_cypher(name), dict(parameters)) for name, parameters in steps]
 
-        def work(tx: ManagedTransaction) -> None:
-            for query, parameters in queries:
-                tx.run(query, parameters).consume()
+        def work(tx: ManagedTransaction) -> list[list[Record]]:
+            return [[record.data() for record in tx.run(query, parameters)] for query, parameters in queries]
 
         with translate_errors(self.uri):
             with self._driver.session(database=self._database) as session:
-                session.execute_write(work)
+                return session.execute_write(work)
 
     def _run(self, name: str, parameters: Mapping[str, Any], routing: RoutingControl) -> list[Record]:
         query = load_cypher(name)

@@ -1,8 +1,6 @@
 """A trained tagger: network, tokenizer, label space and per-label thresholds; save and load."""
 
-import hashlib
 import json
-import shutil
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -14,6 +12,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
+from taggraph.encoders.artifacts import require_files, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.tagger.decoding import decode
 from taggraph.encoders.tagger.labels import LabelSpace
@@ -142,25 +141,7 @@ class Tagger:
             ModelArtifactError: If the directory cannot be written.
 
         """
-        path = path.resolve()
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            shutil.rmtree(partial, ignore_errors=True)
-            partial.mkdir(parents=True)
-            self._write(partial, metrics)
-            if path.exists():
-                replaced = path.with_name(f".{path.name}.replaced")
-                shutil.rmtree(replaced, ignore_errors=True)
-                path.rename(replaced)
-                partial.rename(path)
-                shutil.rmtree(replaced)
-            else:
-                partial.rename(path)
-        except OSError as error:
-            shutil.rmtree(partial, ignore_errors=True)
-            reason = error.strerror or str(error)
-            raise ModelArtifactError(f"cannot write the model to {path}: {reason}") from error
-        return path
+        return write_directory(path, lambda folder: self._write(folder, metrics), "model")
 
     def _write(self, path: Path, metrics: dict[str, Any] | None) -> None:
         self.network.encoder.config.save_pretrained(path)
@@ -169,7 +150,7 @@ class Tagger:
         save_file(state, path / "model.safetensors")
         (path / "labels.json").write_text(json.dumps(list(self.space.labels), indent=1), encoding="utf-8")
         (path / "thresholds.json").write_text(json.dumps(self.thresholds.tolist()), encoding="utf-8")
-        self.meta["weights_sha256"] = _sha256(path / "model.safetensors")
+        self.meta["weights_sha256"] = sha256_of(path / "model.safetensors")
         settings = {"max_length": self.max_length, "vocabulary_version": self.space.version, **self.meta}
         (path / "tagger.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
         if metrics is not None:
@@ -191,11 +172,7 @@ class Tagger:
                 other labels than ``expected_labels``.
 
         """
-        if not path.is_dir():
-            raise ModelArtifactError(f"no tagger model at {path}")
-        missing = [name for name in FILES if not (path / name).is_file()]
-        if missing:
-            raise ModelArtifactError(f"{path} is not a complete tagger model: missing {', '.join(missing)}")
+        require_files(path, FILES, "tagger model", "train one with `taggraph tagger train`")
         try:
             labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
             thresholds = np.asarray(json.loads((path / "thresholds.json").read_text(encoding="utf-8")))
@@ -213,7 +190,7 @@ class Tagger:
                 f"({len(added)} tags new in the graph, {len(dropped)} gone); retrain it with "
                 "`taggraph tagger train`"
             )
-        if settings.get("weights_sha256") != _sha256(path / "model.safetensors"):
+        if settings.get("weights_sha256") != sha256_of(path / "model.safetensors"):
             raise ModelArtifactError(f"{path}/model.safetensors is corrupt (checksum differs)")
         try:
             config = TaggerNetwork.encoder_config(str(path))
@@ -224,11 +201,3 @@ class Tagger:
             raise ModelArtifactError(f"cannot load the tagger at {path}: {error}") from error
         meta = {key: value for key, value in settings.items() if key not in ("max_length",)}
         return cls(network, tokenizer, space, thresholds, int(settings["max_length"]), meta)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
