@@ -17,12 +17,13 @@ CATEGORY_LEVELS = 3
 
 @dataclass(frozen=True)
 class LabelledProduct:
-    """A product with its text, positive labels and labels a person rejected."""
+    """A product with its text, positive labels, labels a person rejected and its leaf category."""
 
     id: str
     text: str
     positives: frozenset[str]
     negatives: frozenset[str]
+    category: str = ""
 
     @property
     def native_id(self) -> str:
@@ -100,7 +101,10 @@ def read_labelled_products(
         for row in rows:
             positives, negatives = labels_of(row)
             text = product_text(row["name"], row["description"], with_description)
-            page.append(LabelledProduct(row["id"], text, frozenset(positives), frozenset(negatives)))
+            category = (row["category_path"] or [""])[-1] or ""
+            page.append(
+                LabelledProduct(row["id"], text, frozenset(positives), frozenset(negatives), category)
+            )
         if page:
             yield page
         after = last

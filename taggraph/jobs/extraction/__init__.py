@@ -1,0 +1,1 @@
+"""Attribute extraction jobs: training files, training and evaluation, extraction from the graph."""

@@ -1,0 +1,144 @@
+"""Extraction from the graph: attribute values of a source's products, written as generated tags.
+
+The output is a JSON Lines file, one generated tag a line, for ``taggraph link``:
+``{"product_id", "attribute", "kind", "value", "score", "model"}``. It is written beside its
+final name and moved into place, so a failed run leaves no partial file.
+"""
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from taggraph.encoders.tagger.extractor import SpanExtractor
+from taggraph.graph.connection import GraphExecutor
+from taggraph.graph.errors import InputError
+from taggraph.jobs.extraction.kinds import kinds_of
+from taggraph.jobs.runs import record_run
+from taggraph.jobs.tagging.dataset import read_labelled_products
+from taggraph.jobs.tagging.proposals import EMPTY_TEXT, TEXT_TOO_LONG, UNKNOWN_ID
+
+
+@dataclass
+class ExtractionReport:
+    """What an extraction run did; ``products + sum(skipped.values())`` is every product read.
+
+    Attributes:
+        run_id: The run's ``ModelRun`` id.
+        out: The generated tags file.
+        attributes: Attributes asked for, with the kind of their values.
+        products: Products whose text was read by the model.
+        values: Generated tags written.
+        absent: Asked attributes answered ``n/a``.
+        skipped: Products not read, by reason.
+
+    """
+
+    run_id: str
+    out: Path
+    attributes: dict[str, str]
+    products: int = 0
+    values: int = 0
+    absent: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def run_extraction(
+    executor: GraphExecutor,
+    extractor: SpanExtractor,
+    source: str,
+    out: Path,
+    attribute_kinds: dict[str, str],
+    *,
+    with_description: bool = False,
+    ids: list[str] | None = None,
+    page_size: int = 1000,
+    max_text_chars: int = 20_000,
+    on_page: Callable[[int], None] | None = None,
+) -> ExtractionReport:
+    """Extract the mapped attributes of a source's products into ``out``.
+
+    Args:
+        executor: Executor on the graph.
+        extractor: The span extractor.
+        source: Product source, such as ``myntra``.
+        out: The generated tags file to write.
+        attribute_kinds: Attribute name (case-folded) -> tag kind; other attributes are not asked.
+        with_description: Read the description too (the model sees its first tokens only).
+        ids: Only these product ids.
+        page_size: Products per read.
+        max_text_chars: Longer texts are skipped and counted.
+        on_page: Called with the number of products of each page.
+
+    Raises:
+        InputError: If the model extracts none of the mapped attributes, or ``out`` cannot be written.
+
+    """
+    asked = kinds_of(extractor.attributes, attribute_kinds)
+    if not asked:
+        raise InputError(
+            f"the model extracts none of the attributes mapped to tag kinds; its attributes are "
+            f"{', '.join(extractor.attributes[:10])}...: map some with --attribute-kind NAME=KIND"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    report = ExtractionReport(f"extraction-{source}-{stamp}", out, asked)
+    model = str(extractor.meta.get("run_id", "unknown"))
+    record_run(executor, report.run_id, "extraction", status="running", model=model, source=source)
+    partial = out.with_name(f".{out.name}.partial")
+    seen: set[str] = set()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("w", encoding="utf-8") as handle:
+            pages = read_labelled_products(executor, source, with_description, ids=ids, page_size=page_size)
+            for page in pages:
+                taken = []
+                for product in page:
+                    seen.add(product.id)
+                    if not product.text.strip():
+                        report.skipped[EMPTY_TEXT] += 1
+                    elif len(product.text) > max_text_chars:
+                        report.skipped[TEXT_TOO_LONG] += 1
+                    else:
+                        taken.append(product)
+                found = extractor.extract(
+                    [p.text for p in taken], [p.category for p in taken], [list(asked)] * len(taken)
+                )
+                for product, values in zip(taken, found, strict=True):
+                    for attribute, extraction in values.items():
+                        if extraction.value is None:
+                            report.absent += 1
+                            continue
+                        row = {
+                            "product_id": product.id,
+                            "attribute": attribute,
+                            "kind": asked[attribute],
+                            "value": extraction.value,
+                            "score": round(extraction.score, 6),
+                            "model": model,
+                        }
+                        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                        report.values += 1
+                report.products += len(taken)
+                if on_page is not None:
+                    on_page(len(page))
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"cannot write the generated tags to {out}: {error.strerror or error}") from error
+    if ids is not None:
+        report.skipped[UNKNOWN_ID] += len(set(ids) - seen)
+    record_run(
+        executor,
+        report.run_id,
+        "extraction",
+        status="finished",
+        products=report.products,
+        values=report.values,
+        absent=report.absent,
+        skipped=dict(report.skipped),
+        out=str(out),
+    )
+    return report
