@@ -9,7 +9,7 @@ from typer.exceptions import TyperException
 
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.graph.errors import TaggraphError
-from taggraph.jobs.commands import graph, ingest, neo4j, tagger
+from taggraph.jobs.commands import extractor, graph, ingest, linker, neo4j, tagger
 from taggraph.jobs.commands.runtime import errors
 
 app = typer.Typer(
@@ -22,8 +22,12 @@ app = typer.Typer(
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(graph.app, name="graph")
 app.add_typer(tagger.app, name="tagger")
+app.add_typer(extractor.app, name="extractor")
+app.add_typer(linker.app, name="linker")
 app.command(name="ingest")(ingest.ingest)
 app.command(name="tag")(tagger.tag)
+app.command(name="extract")(extractor.extract)
+app.command(name="link")(linker.link)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

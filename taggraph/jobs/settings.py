@@ -62,3 +62,33 @@ class TaggerSettings(BaseSettings):
     page_size: int = Field(default=1000, ge=1, le=100_000)
     max_text_chars: int = Field(default=20_000, ge=1)
     state_dir: Path = Field(default_factory=lambda: _default_state() / "state")
+
+
+class LinkingSettings(BaseSettings):
+    """Where the extractor, the entity index and generated tags live, and how linking runs.
+
+    Attributes:
+        models_dir: Folder of model directories (``extractor`` and ``linker`` inside by default).
+        encoder: Pretrained encoder of the extractor and of the entity embeddings; the packaged
+            all-MiniLM-L6-v2 when unset.
+        generated_dir: Folder of generated tags files (``<source>.jsonl``).
+        linker_exact_max: Most surface forms of an exact (flat) index; HNSW above it.
+        page_size: Products per read and per write transaction.
+        max_text_chars: Longer product texts are skipped by ``taggraph extract`` and counted.
+        rejects_dir: Folder of the rejects files.
+        state_dir: Folder of the checkpoints that let an interrupted run resume.
+
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAGGRAPH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    models_dir: Path = Path("models")
+    encoder: str | None = None
+    generated_dir: Path = Path("generated")
+    linker_exact_max: int = Field(default=200_000, ge=1)
+    page_size: int = Field(default=1000, ge=1, le=100_000)
+    max_text_chars: int = Field(default=20_000, ge=1)
+    rejects_dir: Path = Path("rejects")
+    state_dir: Path = Field(default_factory=lambda: _default_state() / "state")

@@ -20,6 +20,7 @@ def unreachable_neo4j(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TAGGRAPH_NEO4J_CONNECT_TIMEOUT_S", "1")
     monkeypatch.setenv("TAGGRAPH_PSEUDONYM_KEY_FILE", str(tmp_path / "key"))
     monkeypatch.setenv("TAGGRAPH_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("TAGGRAPH_REJECTS_DIR", str(tmp_path / "rejects"))
     monkeypatch.chdir(tmp_path)
 
 
@@ -168,3 +169,73 @@ def test_bad_tagger_setting(capsys: pytest.CaptureFixture[str], monkeypatch: pyt
     code, _, err = run(capsys, "tag", "--model", ".")
     assert code == 2
     assert_one_clear_line(err, "page_size")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["extractor"], ["extractor", "train"], ["extractor", "eval"], ["extract"], ["linker"], ["linker", "build"],
+     ["link"]],
+)
+def test_extraction_and_linking_commands_have_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    assert "Usage" in out
+
+
+def test_extract_without_a_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "extract", "myntra", "--model", str(tmp_path / "absent"))
+    assert code == 1
+    assert_one_clear_line(err, "no extractor model at")
+
+
+@pytest.mark.parametrize("mapping", ["colour", "=colour", "Color=", "Color=Not A Kind", "Color=x;DROP"])
+def test_extract_with_a_bad_attribute_mapping(capsys: pytest.CaptureFixture[str], mapping: str) -> None:
+    code, _, err = run(capsys, "extract", "myntra", "--attribute-kind", mapping)
+    assert code == 1
+    assert_one_clear_line(err, "")
+    assert "attribute-kind" in err or "not a tag kind" in err
+
+
+def test_extractor_train_on_missing_and_unusable_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "extractor", "train", str(tmp_path / "absent.jsonl"))
+    assert code == 1
+    assert_one_clear_line(err, "no such file")
+    (tmp_path / "bad.jsonl").write_bytes(b"\xff\xfe\n{}\n[]\n")
+    code, _, err = run(capsys, "extractor", "train", str(tmp_path / "bad.jsonl"))
+    assert code == 1
+    assert_one_clear_line(err, "holds no usable example (3 rows")
+    assert len((tmp_path / "rejects" / "extractor.rejects.jsonl").read_text().splitlines()) == 3
+
+
+def test_extractor_train_on_too_few_examples(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "one.jsonl").write_text('{"input": "red shirt", "target_scores": {"Color": "red"}}\n')
+    code, _, err = run(capsys, "extractor", "train", str(tmp_path / "one.jsonl"))
+    assert code == 1
+    assert_one_clear_line(err, "too few")
+
+
+def test_extractor_flags_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["extractor", "train", "x.jsonl", "--epochs", "0"], ["extractor", "train", "x.jsonl", "--max-length", "9"],
+                 ["link", "x.jsonl", "--page-size", "0"], ["extractor", "train"], ["link"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "Traceback" not in err
+
+
+def test_linker_build_with_a_missing_tuning_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "linker", "build", "--tune", str(tmp_path / "absent.jsonl"))
+    assert code == 1
+    assert_one_clear_line(err, "no such file")
+
+
+def test_link_with_an_unreachable_server(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "generated.jsonl").write_text('{"product_id": "p:1", "kind": "colour", "value": "red"}\n')
+    code, _, err = run(capsys, "link", str(tmp_path / "generated.jsonl"))
+    assert code == 1
+    assert_one_clear_line(err, "Neo4j")
+
+
+def test_bad_linking_setting(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGGRAPH_LINKER_EXACT_MAX", "0")
+    code, _, err = run(capsys, "linker", "build")
+    assert code == 2
+    assert_one_clear_line(err, "linker_exact_max")

@@ -1,0 +1,182 @@
+"""``taggraph extractor train|eval`` and ``taggraph extract``: attribute values from product text."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from taggraph.encoders.tagger.extractor import SpanExtractor
+from taggraph.encoders.tagger.extractor_training import ExtractorConfig
+from taggraph.graph.errors import InputError
+from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.jobs.extraction.examples import ExampleFile, read_example_files
+from taggraph.jobs.extraction.extract import run_extraction
+from taggraph.jobs.extraction.kinds import attribute_kinds
+from taggraph.jobs.extraction.training import compare_with_gazetteer, train_on_examples
+from taggraph.jobs.settings import LinkingSettings
+from taggraph.jobs.tagging.proposals import read_id_file
+
+app = typer.Typer(help="Train and evaluate the attribute-value extractor.")
+
+Files = Annotated[list[Path], typer.Argument(help="Attribute files (JSON Lines, ExtractGPT format).")]
+
+
+@app.command()
+def train(
+    files: Files,
+    test: Annotated[
+        list[Path] | None, typer.Option(help="Test file, scored beside the gazetteer. Repeat.")
+    ] = None,
+    epochs: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    batch_size: Annotated[int, typer.Option(min=1, max=1024)] = 16,
+    max_length: Annotated[int, typer.Option(min=16, max=512, help="Longest tokenised input.")] = 96,
+    max_steps: Annotated[int, typer.Option(min=0, help="Stop after this many steps (0: no limit).")] = 0,
+    seed: Annotated[int, typer.Option()] = 13,
+    out: Annotated[
+        Path | None, typer.Option(help="Model directory (default: <models-dir>/extractor).")
+    ] = None,
+) -> None:
+    """Fine-tune the extractor on attribute files (90% train, 10% validation by hash of each row).
+
+    Rows that cannot be taken go to <rejects-dir>/extractor.rejects.jsonl.
+    """
+    settings = LinkingSettings()
+    rejects = settings.rejects_dir / "extractor.rejects.jsonl"
+    training = read_example_files(files, rejects)
+    tests = read_example_files(test, settings.rejects_dir / "extractor-test.rejects.jsonl") if test else []
+    _print_files([*training, *tests])
+    examples = [example for file in training for example in file.examples]
+    config = ExtractorConfig(
+        epochs=epochs, batch_size=batch_size, max_length=max_length, max_steps=max_steps, seed=seed
+    )
+    with _progress("train") as (progress, task):
+
+        def on_step(step: int, total: int, loss: float, rate: float) -> None:
+            progress.update(task, completed=step, total=total, loss=loss, rate=rate)
+
+        extractor, reports = train_on_examples(examples, config, settings.encoder, on_step)
+    for report in reports:
+        console.print(
+            f"epoch {report.epoch}: loss {report.loss:.4f}, validation F1 {report.validation_f1:.2f}, "
+            f"{report.examples_per_s:.0f} examples/s"
+        )
+    metrics: dict[str, Any] = {
+        "epochs": [vars(report) for report in reports],
+        "threshold": extractor.threshold,
+    }
+    for file in tests:
+        metrics[str(file.path)] = compare_with_gazetteer(extractor, examples, file.examples)
+        _print_scores(str(file.path), metrics[str(file.path)])
+    target = extractor.save(out or settings.models_dir / "extractor", metrics)
+    console.print(
+        f"extractor saved to {target}: {len(extractor.attributes)} attributes, run {extractor.meta['run_id']}"
+    )
+
+
+@app.command(name="eval")
+def eval_(
+    model: Annotated[Path, typer.Argument(help="Model directory written by `taggraph extractor train`.")],
+    test: Annotated[list[Path], typer.Option(help="Test file. Repeat.")],
+    train: Annotated[list[Path], typer.Option(help="Training file, for the gazetteer baseline. Repeat.")],
+) -> None:
+    """Score a model on test files beside a gazetteer of the training files' values."""
+    extractor = SpanExtractor.load(model)
+    settings = LinkingSettings()
+    training = read_example_files(train, settings.rejects_dir / "extractor.rejects.jsonl")
+    tests = read_example_files(test, settings.rejects_dir / "extractor-test.rejects.jsonl")
+    _print_files([*training, *tests])
+    examples = [example for file in training for example in file.examples]
+    for file in tests:
+        _print_scores(str(file.path), compare_with_gazetteer(extractor, examples, file.examples))
+
+
+def extract(
+    source: Annotated[str, typer.Argument(help="Product source, such as myntra.")],
+    model: Annotated[
+        Path | None, typer.Option(help="Extractor directory (default: <models-dir>/extractor).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Generated tags file (default: <generated-dir>/<source>.jsonl).")
+    ] = None,
+    attribute_kind: Annotated[
+        list[str] | None, typer.Option(help="Map an attribute to a tag kind, NAME=KIND. Repeat.")
+    ] = None,
+    with_description: Annotated[bool, typer.Option(help="Read the description too.")] = False,
+    ids: Annotated[Path | None, typer.Option(help="Only the product ids in this file, one per line.")] = None,
+) -> None:
+    """Extract attribute values from a source's products into a generated tags file for `taggraph link`.
+
+    Only attributes mapped to a tag kind are asked (colour, brand, gender, material, pattern,
+    season by default); nothing is written to the graph but the run's ModelRun node.
+    """
+    settings = LinkingSettings()
+    kinds = attribute_kinds(attribute_kind or ())
+    id_list, id_skips = read_id_file(ids) if ids is not None else (None, None)
+    if id_list is not None and not id_list:
+        raise InputError(f"{ids} holds no product id")
+    extractor = SpanExtractor.load(model or settings.models_dir / "extractor")
+    target = out or settings.generated_dir / f"{source}.jsonl"
+    with open_graph() as executor, _progress("extract", steps=False) as (progress, task):
+        report = run_extraction(
+            executor,
+            extractor,
+            source,
+            target,
+            kinds,
+            with_description=with_description,
+            ids=id_list,
+            page_size=settings.page_size,
+            max_text_chars=settings.max_text_chars,
+            on_page=lambda count: progress.advance(task, count),
+        )
+    if id_skips:
+        report.skipped.update(id_skips)
+    asked = ", ".join(f"{name} -> {kind}" for name, kind in report.attributes.items())
+    console.print(f"run {report.run_id}: {report.products:,} products read for {asked}")
+    console.print(f"{report.values:,} generated tags written to {report.out}; {report.absent:,} answers n/a")
+    for reason, count in sorted(report.skipped.items()):
+        console.print(f"skipped {count:,}: {reason}")
+
+
+@contextmanager
+def _progress(name: str, steps: bool = True) -> Iterator[tuple[Progress, TaskID]]:
+    """A progress display: training steps with loss and rate, or a count of products."""
+    columns: list[ProgressColumn] = [TextColumn(f"[bold]{name}")]
+    if steps:
+        columns += [
+            BarColumn(),
+            TextColumn("step {task.completed}/{task.total}"),
+            TextColumn("loss {task.fields[loss]:.3f}"),
+            TextColumn("{task.fields[rate]:.0f} examples/s"),
+        ]
+    else:
+        columns.append(TextColumn("{task.completed:,} products"))
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        yield progress, progress.add_task(name, total=None, loss=0.0, rate=0.0)
+
+
+def _print_files(files: list[ExampleFile]) -> None:
+    for file in files:
+        rejected = sum(file.rejected.values())
+        console.print(
+            f"{file.path}: {file.rows:,} rows = {len(file.examples):,} accepted + {rejected:,} rejected"
+        )
+        for reason, count in file.rejected.most_common(5):
+            console.print(f"  rejected {count:,}: {reason}")
+
+
+def _print_scores(name: str, results: dict[str, dict[str, Any]]) -> None:
+    table = Table("method", "P", "R", "F1", "NN", "NV", "VN", "VC", "VW", "texts/s", title=name)
+    for method, scores in results.items():
+        counts = scores["counts"]
+        table.add_row(
+            method,
+            *(f"{scores[key]:.2f}" for key in ("precision", "recall", "f1")),
+            *(str(counts[case]) for case in ("NN", "NV", "VN", "VC", "VW")),
+            f"{scores['texts_per_s']:.0f}",
+        )
+    console.print(table)

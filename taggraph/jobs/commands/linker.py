@@ -1,0 +1,107 @@
+"""``taggraph linker build`` and ``taggraph link``: the entity index and linking generated tags."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+from taggraph.encoders.embedder import TextEmbedder
+from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.jobs.linking.build import build_linker, read_labelled_queries
+from taggraph.jobs.linking.entities import read_entities
+from taggraph.jobs.linking.run import run_linking
+from taggraph.jobs.settings import LinkingSettings
+from taggraph.linker.entities import vocabulary_version
+from taggraph.linker.linker import Linker
+
+app = typer.Typer(help="The FAISS index over graph entities that generated tags link to.")
+
+IndexOption = Annotated[Path | None, typer.Option(help="Index folder (default: <models-dir>/linker).")]
+
+
+@app.command()
+def build(
+    index: IndexOption = None,
+    full: Annotated[bool, typer.Option(help="Rebuild from scratch instead of adding new entities.")] = False,
+    tune: Annotated[
+        Path | None,
+        typer.Option(
+            help='Labelled queries to fit the threshold on: JSON Lines {"surface", "kind", "entity_id"}.'
+        ),
+    ] = None,
+) -> None:
+    """Index the graph's active tags, brands and categories (and their aliases) for linking.
+
+    An existing index gets the new entities added; it is rebuilt when entities it holds changed
+    or left the graph, or with --full.
+    """
+    settings = LinkingSettings()
+    labelled = (
+        read_labelled_queries(tune, settings.rejects_dir / "linker-tuning.rejects.jsonl") if tune else None
+    )
+    with open_graph() as executor:
+        embedder = TextEmbedder(settings.encoder)
+        report = build_linker(
+            executor,
+            embedder,
+            index or settings.models_dir / "linker",
+            full=full,
+            labelled=labelled,
+            exact_max=settings.linker_exact_max,
+        )
+    how = f"rebuilt ({report.rebuilt})" if report.rebuilt else f"updated: {report.added:,} entities added"
+    console.print(f"linker index at {report.path}: {report.entities:,} entities, {report.index_type}, {how}")
+    console.print(f"link threshold {report.threshold:.3f}, fit on {report.tuned_on}; {report.seconds:.1f} s")
+
+
+def link(
+    file: Annotated[
+        Path, typer.Argument(help="Generated tags (JSON Lines), such as `taggraph extract` writes.")
+    ],
+    index: IndexOption = None,
+    page_size: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Products per transaction.")
+    ] = None,
+) -> None:
+    """Link generated tags to graph entities; what links to nothing becomes a candidate tag.
+
+    Writes HAS_TAG (or HAS_BRAND) {source: 'extractor', status: 'proposed', score, surface},
+    replacing the extractor's earlier proposals for those products; approved, rejected and
+    catalog edges are never changed. Rows that cannot be taken go to
+    <rejects-dir>/<file name>.rejects.jsonl.
+    """
+    settings = LinkingSettings()
+    with open_graph() as executor:
+        embedder = TextEmbedder(settings.encoder)
+        version = vocabulary_version(read_entities(executor))
+        linker = Linker.load(index or settings.models_dir / "linker", embedder, version)
+        with Progress(
+            TextColumn("[bold]link"),
+            TextColumn("{task.completed:,} products"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("link")
+            report = run_linking(
+                executor,
+                linker,
+                file,
+                settings.rejects_dir / f"{file.stem}.rejects.jsonl",
+                settings.state_dir,
+                page_size=page_size or settings.page_size,
+                on_page=lambda count: progress.advance(task, count),
+            )
+    if report.resumed_after:
+        console.print(f"resumed after {report.resumed_after:,} products")
+    rejected = sum(report.rejected.values())
+    console.print(
+        f"run {report.run_id}: {report.rows:,} rows = {report.accepted:,} accepted + {rejected:,} rejected"
+    )
+    methods = ", ".join(f"{count:,} {method}" for method, count in sorted(report.methods.items()))
+    console.print(f"decided by: {methods or 'nothing'}")
+    console.print(
+        f"{report.proposals:,} proposals written, {report.candidates:,} candidate tags created or updated"
+    )
+    for reason, count in report.rejected.most_common():
+        console.print(f"rejected {count:,}: {reason}")

@@ -1,0 +1,253 @@
+"""Candidate features and the calibrated probability that a candidate is the right entity.
+
+The features of a (surface form, candidate entity) pair:
+
+- ``dense``: cosine of the encoder's embeddings (the FAISS score);
+- ``chars``: cosine of character 3-5-gram TF-IDF vectors of the surface and the entity's
+  context (name, aliases, description);
+- ``margin``: how far the candidate's combined score is above the next candidate's;
+- ``code_match``: 1 when a model-number-like code of the surface occurs in the entity's
+  context, -1 when the surface has codes and none occurs, 0 when it has none;
+- ``code_sibling``: 1 when a code of the surface is missing from the entity but the entity
+  has a code one or two edits away (``rxv663bk`` against ``rxv863bk``: a sibling model);
+- ``colour_conflict``: 1 when the surface and the entity name colours and share none;
+- ``surface_coverage``: the share of the surface's words found in the entity's context (a
+  word is found when equal, when one of the two starts the other, as an abbreviation does,
+  or when it is one edit or swap from a context word of four letters or more);
+- ``name_coverage``: the share of the entity name's words found that way in the surface, so
+  ``tartan zebra stripe`` does not take ``tan`` for a link and ``light blue`` is not ``blue``;
+- ``rank``: 0 for the best candidate, 1 for the rest.
+
+A logistic regression over them, fit on labelled tuning queries, gives the probability that
+a candidate is the entity the surface means; the linker links the best candidate when it
+clears a threshold tuned on the same queries, and answers NIL otherwise.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rapidfuzz.distance import OSA, Levenshtein
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from taggraph.linker.entities import Entity
+from taggraph.linker.text import codes, colours, compact, normalise
+
+FEATURES = (
+    "dense",
+    "chars",
+    "margin",
+    "code_match",
+    "code_sibling",
+    "colour_conflict",
+    "surface_coverage",
+    "name_coverage",
+    "rank",
+)
+EVIDENCE = 5
+
+
+class CharacterSimilarity:
+    """Character n-gram TF-IDF cosine between surface forms and entity contexts.
+
+    Args:
+        entities: The entities, in index order.
+
+    """
+
+    def __init__(self, entities: Sequence[Entity]) -> None:
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
+        self.matrix = self.vectorizer.fit_transform([entity.context.lower() for entity in entities] or [""])
+        self.compact: list[str] = []
+        self.codes: list[set[str]] = []
+        self.colours: list[frozenset[str]] = []
+        self.context_words: list[frozenset[str]] = []
+        self.name_words: list[tuple[str, ...]] = []
+        self._remember(entities)
+
+    def __repr__(self) -> str:
+        return f"CharacterSimilarity(entities={len(self.compact)})"
+
+    def add(self, entities: Sequence[Entity]) -> None:
+        """Append entities (the n-gram weights stay those of the first fit)."""
+        from scipy.sparse import vstack
+
+        rows = self.vectorizer.transform([entity.context.lower() for entity in entities])
+        self.matrix = vstack([self.matrix, rows]).tocsr()
+        self._remember(entities)
+
+    def _remember(self, entities: Sequence[Entity]) -> None:
+        self.compact.extend(compact(entity.context) for entity in entities)
+        self.codes.extend(codes(entity.context) for entity in entities)
+        self.colours.extend(colours(" ".join(entity.surfaces)) for entity in entities)
+        self.context_words.extend(frozenset(normalise(entity.context).split()) for entity in entities)
+        self.name_words.extend(tuple(normalise(entity.name).split()) for entity in entities)
+
+    def similarity(self, surfaces: Sequence[str], positions: np.ndarray) -> np.ndarray:
+        """``[n, k]`` cosines of each surface with its candidate entities (0 where position is -1)."""
+        queries = self.vectorizer.transform([surface.lower() for surface in surfaces])
+        out = np.zeros(positions.shape, dtype=np.float32)
+        for row in range(len(surfaces)):
+            valid = positions[row] >= 0
+            if valid.any():
+                products = self.matrix[positions[row][valid]] @ queries[row].T
+                out[row, valid] = products.toarray().ravel()
+        return out
+
+    def evidence(self, surfaces: Sequence[str], positions: np.ndarray) -> np.ndarray:
+        """``[n, k, EVIDENCE]`` code match, code sibling, colour conflict and the two coverages."""
+        out = np.zeros((*positions.shape, EVIDENCE), dtype=np.float32)
+        for row, surface in enumerate(surfaces):
+            surface_codes = codes(surface)
+            surface_colours = colours(surface)
+            words = normalise(surface).split()
+            for column, position in enumerate(positions[row]):
+                if position < 0:
+                    continue
+                if surface_codes:
+                    found = any(code in self.compact[position] for code in surface_codes)
+                    out[row, column, 0] = 1.0 if found else -1.0
+                    out[row, column, 1] = float(
+                        not found and _has_sibling(surface_codes, self.codes[position])
+                    )
+                entity_colours = self.colours[position]
+                out[row, column, 2] = float(
+                    bool(surface_colours and entity_colours) and not surface_colours & entity_colours
+                )
+                out[row, column, 3] = _coverage(words, self.context_words[position])
+                out[row, column, 4] = _coverage(self.name_words[position], frozenset(words))
+        return out
+
+
+def _word_found(word: str, vocabulary: frozenset[str]) -> bool:
+    if word in vocabulary:
+        return True
+    if len(word) >= 3 and any(len(other) >= 3 and (other.startswith(word) or word.startswith(other))
+                              for other in vocabulary):  # fmt: skip
+        return True
+    return len(word) >= 4 and any(
+        abs(len(word) - len(other)) <= 1 and OSA.distance(word, other, score_cutoff=1) <= 1
+        for other in vocabulary
+        if len(other) >= 4
+    )
+
+
+def _coverage(words: Sequence[str], vocabulary: frozenset[str]) -> float:
+    """The share of ``words`` found in ``vocabulary`` (0 for no words)."""
+    if not words:
+        return 0.0
+    return sum(_word_found(word, vocabulary) for word in words) / len(words)
+
+
+def _has_sibling(surface_codes: set[str], entity_codes: set[str]) -> bool:
+    return any(
+        Levenshtein.distance(mine, theirs, score_cutoff=2) <= 2
+        for mine in surface_codes
+        for theirs in entity_codes
+        if abs(len(mine) - len(theirs)) <= 2
+    )
+
+
+def candidate_features(dense: np.ndarray, chars: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """``[n, k, len(FEATURES)]`` features of every candidate.
+
+    Args:
+        dense: ``[n, k]`` FAISS scores (``-inf`` where there is no candidate).
+        chars: ``[n, k]`` character similarities.
+        evidence: ``[n, k, EVIDENCE]`` from :meth:`CharacterSimilarity.evidence`.
+
+    """
+    dense = np.where(np.isfinite(dense), dense, -1.0).astype(np.float32)
+    combined = dense + chars
+    ordered = -np.sort(-combined, axis=1)
+    top = ordered[:, :1]
+    runner_up = ordered[:, 1:2] if combined.shape[1] > 1 else np.full_like(top, -1.0)
+    margin = combined - np.where(combined >= top, runner_up, top)
+    rank = (combined < top).astype(np.float32)
+    return np.concatenate([np.stack([dense, chars, margin], axis=-1), evidence, rank[..., None]], axis=-1)
+
+
+@dataclass
+class LinkScorer:
+    """Logistic regression over :data:`FEATURES` and the link threshold.
+
+    Attributes:
+        weights: One weight per feature.
+        bias: Intercept.
+        threshold: Least probability for a link; below it the answer is NIL.
+
+    """
+
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+    @classmethod
+    def untrained(cls) -> "LinkScorer":
+        """Equal weight on the two similarities, codes and coverage as tie-breakers; threshold 0.5."""
+        weights = [4.0, 4.0, 2.0, 2.0, -2.0, -1.0, 1.0, 1.0, -1.0]
+        return cls(np.array(weights, dtype=np.float32), -5.0, 0.5)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """Probability that each candidate is right; ``features`` is ``[..., len(FEATURES)]``."""
+        logits = np.asarray(features @ self.weights + self.bias, dtype=np.float64)
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float32)
+
+    @classmethod
+    def fit(
+        cls, features: np.ndarray, valid: np.ndarray, correct: np.ndarray, gold_linkable: np.ndarray
+    ) -> "LinkScorer":
+        """Fit on tuning queries and choose the threshold with the best overall accuracy.
+
+        Args:
+            features: ``[n, k, F]`` candidate features.
+            valid: ``[n, k]`` whether there is a candidate in the slot.
+            correct: ``[n, k]`` 1 where the candidate is the gold entity.
+            gold_linkable: ``[n]`` whether the query has a gold entity (False: NIL).
+
+        Raises:
+            ValueError: If the tuning queries hold no correct and no wrong candidate.
+
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        labels = correct[valid].astype(np.int32)
+        if labels.min(initial=1) == labels.max(initial=0):
+            raise ValueError("tuning needs queries with both right and wrong candidates")
+        model = LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced")
+        model.fit(features[valid], labels)
+        scorer = cls(model.coef_[0].astype(np.float32), float(model.intercept_[0]), 0.5)
+        probabilities = np.where(valid, scorer.probability(features), 0.0)
+        best = probabilities.argmax(axis=1)
+        top = probabilities[np.arange(len(best)), best]
+        top_correct = correct[np.arange(len(best)), best].astype(bool)
+        candidates = np.unique(np.concatenate([[0.5], top]))
+        accuracy = [
+            np.mean(np.where(top >= threshold, top_correct, ~gold_linkable)) for threshold in candidates
+        ]
+        scorer.threshold = float(candidates[int(np.argmax(accuracy))])
+        return scorer
+
+    def to_json(self) -> dict[str, Any]:
+        """The scorer as JSON-ready values."""
+        return {
+            "features": list(FEATURES),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LinkScorer":
+        """Read :meth:`to_json` output.
+
+        Raises:
+            ValueError: If it was written for other features.
+
+        """
+        if list(data.get("features", [])) != list(FEATURES):
+            raise ValueError(f"the scorer was fit on features {data.get('features')}, not {list(FEATURES)}")
+        return cls(
+            np.asarray(data["weights"], dtype=np.float32), float(data["bias"]), float(data["threshold"])
+        )
