@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from transformers import AutoTokenizer, BatchEncoding, get_linear_schedule_with_warmup
+from transformers import AutoTokenizer, BatchEncoding
 
+from taggraph.encoders.fine_tuning import EarlyStopping, optimizer_for, step, total_steps
 from taggraph.encoders.precision import bf16_is_fast
 from taggraph.encoders.tagger.attributes import (
     AttributeExample,
@@ -150,26 +151,24 @@ def train_extractor(
     attributes = attribute_names(train)
     column = {name: i for i, name in enumerate(attributes)}
     network = ExtractorNetwork.from_pretrained(encoder, len(attributes), config.dropout).to(device)
-    head_ids = {id(parameter) for parameter in network.head.parameters()}
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": [p for p in network.parameters() if id(p) not in head_ids], "lr": config.encoder_lr},
-            {"params": list(network.head.parameters()), "lr": config.head_lr},
-        ],
+    steps = total_steps(len(train), config.batch_size, config.epochs, config.max_steps)
+    optimizer, scheduler = optimizer_for(
+        network,
+        network.head,
+        encoder_lr=config.encoder_lr,
+        head_lr=config.head_lr,
         weight_decay=config.weight_decay,
+        warmup=config.warmup,
+        steps=steps,
     )
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    if config.max_steps:
-        total_steps = min(total_steps, config.max_steps)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total_steps), total_steps)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
     extractor = SpanExtractor(
         network, tokenizer, attributes, category_attributes(train), 0.5, config.max_length
     )
     loss_function = torch.nn.CrossEntropyLoss(ignore_index=IGNORED)
     generator = np.random.default_rng(config.seed)
-    best_f1, best_state, reports, stale, step = -1.0, None, [], 0, 0
+    stopping, reports, done = EarlyStopping(config.patience), [], 0
     for epoch in range(1, config.epochs + 1):
         network.train()
         started, seen, running = time.perf_counter(), 0, 0.0
@@ -183,17 +182,13 @@ def train_extractor(
             with autocast:
                 logits = network(**inputs)
             loss = loss_function(logits.float().reshape(-1, 3), targets.reshape(-1))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            step += 1
+            step_loss = step(loss, network, optimizer, scheduler)
+            done += 1
             seen += len(batch)
-            running += float(loss.detach())
+            running += step_loss
             if on_step is not None:
-                on_step(step, total_steps, float(loss.detach()), seen / (time.perf_counter() - started))
-            if config.max_steps and step >= config.max_steps:
+                on_step(done, steps, step_loss, seen / (time.perf_counter() - started))
+            if done >= steps:
                 break
         network.eval()
         predictions = extractor.extract(
@@ -206,16 +201,9 @@ def train_extractor(
                 epoch, running / max(1, math.ceil(seen / config.batch_size)), f1, seen / seconds, seconds
             )
         )
-        if f1 > best_f1:
-            best_f1, stale = f1, 0
-            best_state = {name: tensor.detach().clone() for name, tensor in network.state_dict().items()}
-        else:
-            stale += 1
-        if stale > config.patience or (config.max_steps and step >= config.max_steps):
+        if stopping.update(f1, network) or done >= steps:
             break
-    assert best_state is not None
-    network.load_state_dict(best_state)
-    network.eval()
+    stopping.restore(network)
     extractor.threshold, _ = calibrate_threshold(extractor, validation)
     extractor.meta.update({"encoder": encoder, "training": asdict(config)})
     return extractor, reports

@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+from transformers import AutoTokenizer
 
+from taggraph.encoders.fine_tuning import EarlyStopping, optimizer_for, step, total_steps
 from taggraph.encoders.precision import bf16_is_fast
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
@@ -109,25 +110,17 @@ def train_tagger(
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = AutoTokenizer.from_pretrained(encoder)
     network = TaggerNetwork.from_pretrained(encoder, len(space), config.dropout).to(device)
-    head_parameters = list(network.head.parameters())
-    head_ids = {id(parameter) for parameter in head_parameters}
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": [p for p in network.parameters() if id(p) not in head_ids], "lr": config.encoder_lr},
-            {"params": head_parameters, "lr": config.head_lr},
-        ],
-        weight_decay=config.weight_decay,
+    steps = total_steps(len(train_texts), config.batch_size, config.epochs, config.max_steps)
+    optimizer, scheduler = optimizer_for(
+        network, network.head, encoder_lr=config.encoder_lr, head_lr=config.head_lr,
+        weight_decay=config.weight_decay, warmup=config.warmup, steps=steps,
     )
     steps_per_epoch = math.ceil(len(train_texts) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    if config.max_steps:
-        total_steps = min(total_steps, config.max_steps)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total_steps), total_steps)
     groups = kind_groups([space.columns_of_kind(kind) for kind in space.kinds], device)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
     tagger = Tagger(network, tokenizer, space, np.full(len(space), 0.5), config.max_length)
     generator = np.random.default_rng(config.seed)
-    best_f1, best_state, reports, stale, step = -1.0, None, [], 0, 0
+    stopping, reports, done = EarlyStopping(config.patience), [], 0
     for epoch in range(1, config.epochs + 1):
         network.train()
         started, seen, running = time.perf_counter(), 0, 0.0
@@ -144,18 +137,13 @@ def train_tagger(
             with autocast:
                 logits = network(encoded["input_ids"], encoded["attention_mask"])
             loss = kind_loss(logits.float(), target, rejected, groups, config.negative_weight)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            step += 1
+            step_loss = step(loss, network, optimizer, scheduler)
+            done += 1
             seen += len(batch)
-            step_loss = float(loss.detach())
             running += step_loss
             if on_step is not None:
-                on_step(step, total_steps, step_loss, seen / (time.perf_counter() - started))
-            if config.max_steps and step >= config.max_steps:
+                on_step(done, steps, step_loss, seen / (time.perf_counter() - started))
+            if done >= steps:
                 break
         network.eval()
         scores = tagger.predict_proba(validation_texts)
@@ -163,16 +151,9 @@ def train_tagger(
         seconds = time.perf_counter() - started
         mean_loss = running / max(1, math.ceil(seen / config.batch_size))
         reports.append(EpochReport(epoch, mean_loss, f1, seen / seconds, seconds))
-        if f1 > best_f1:
-            best_f1, stale = f1, 0
-            best_state = {name: tensor.detach().clone() for name, tensor in network.state_dict().items()}
-        else:
-            stale += 1
-        if stale > config.patience or (config.max_steps and step >= config.max_steps):
+        if stopping.update(f1, network) or done >= steps:
             break
-    assert best_state is not None
-    network.load_state_dict(best_state)
-    network.eval()
+    stopping.restore(network)
     scores = tagger.predict_proba(validation_texts)
     tagger.thresholds = calibrate_thresholds(scores, validation_truth, space)
     tagger.meta.update({"encoder": encoder, "training": asdict(config)})
