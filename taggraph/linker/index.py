@@ -83,6 +83,7 @@ class EntityIndex:
         self.positions = {entity.id: position for position, entity in enumerate(entities)}
         self._search_index = _on_gpu(index)
         self._kind_rows: dict[str, np.ndarray] | None = None
+        self._surface_rows: list[list[int]] | None = None
 
     def __repr__(self) -> str:
         meta = self.meta
@@ -159,6 +160,7 @@ class EntityIndex:
         )
         self._search_index = _on_gpu(self.index)
         self._kind_rows = None
+        self._surface_rows = None
         return len(new)
 
     @property
@@ -177,6 +179,34 @@ class EntityIndex:
                 for name in {e.kind for e in self.entities}
             }
         return self._kind_rows.get(kind, np.zeros(0, dtype=np.int64))
+
+    def similarity(self, vectors: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """``[n, m]`` inner product of each query with each of its entities' best surface.
+
+        Args:
+            vectors: ``[n, dimension]`` unit query vectors.
+            positions: ``[n, m]`` entity positions; -1 gives ``-inf``.
+
+        """
+        if self._surface_rows is None:
+            self._surface_rows = _rows_by_owner(self.owners, len(self))
+        out = np.full(positions.shape, -np.inf, dtype=np.float32)
+        wanted = sorted({int(p) for p in positions.ravel() if p >= 0})
+        if not wanted:
+            return out
+        rows = [row for position in wanted for row in self._surface_rows[position]]
+        stored = np.vstack([self.index.reconstruct(int(row)) for row in rows])
+        best: dict[int, np.ndarray] = {}
+        offset = 0
+        for position in wanted:
+            count = len(self._surface_rows[position])
+            best[position] = stored[offset : offset + count]
+            offset += count
+        for query, vector in enumerate(np.asarray(vectors, dtype=np.float32)):
+            for column, position in enumerate(positions[query]):
+                if position >= 0:
+                    out[query, column] = float((best[int(position)] @ vector).max())
+        return out
 
     def search(self, vectors: np.ndarray, k: int, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best entities of each query vector (an entity counts once, by its best surface).

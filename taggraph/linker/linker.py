@@ -129,21 +129,31 @@ class Linker:
             raise LinkerIndexError(f"{path} has no usable scorer: {error}") from error
 
     def candidates(self, surfaces: Sequence[str], kinds: Sequence[str | None]) -> Candidates:
-        """The ``k`` nearest entities of a compatible kind for each surface, with their features.
+        """The nearest entities of a compatible kind for each surface, with their features.
+
+        Candidates are the union of the ``k`` nearest by embedding (FAISS) and the ``k`` nearest
+        by character n-grams, so a misspelt or abbreviated surface still finds its entity.
 
         Args:
             surfaces: Valid surface forms.
             kinds: Kind each surface must link to (None: any kind).
 
+        Returns:
+            ``[n, 2k]`` positions and features (-1 pads).
+
         """
-        vectors = (
-            self.embedder.embed(list(surfaces)) if surfaces else np.zeros((0, self.index.meta.dimension))
-        )
-        dense = np.full((len(surfaces), self.k), -np.inf, dtype=np.float32)
-        positions = np.full((len(surfaces), self.k), -1, dtype=np.int64)
+        width = self.index.meta.dimension
+        vectors = self.embedder.embed(list(surfaces)) if surfaces else np.zeros((0, width), np.float32)
+        positions = np.full((len(surfaces), 2 * self.k), -1, dtype=np.int64)
         for kind in dict.fromkeys(kinds):
             rows = [row for row, wanted in enumerate(kinds) if wanted == kind]
-            dense[rows], positions[rows] = self.index.search(vectors[rows], self.k, kind)
+            _, dense_positions = self.index.search(vectors[rows], self.k, kind)
+            char_positions = self.characters.nearest([surfaces[row] for row in rows], self.k, kind)
+            for query, row in enumerate(rows):
+                found = [int(p) for p in (*dense_positions[query], *char_positions[query]) if p >= 0]
+                merged = list(dict.fromkeys(found))
+                positions[row, : len(merged)] = merged
+        dense = self.index.similarity(vectors, positions)
         chars = self.characters.similarity(surfaces, positions)
         evidence = self.characters.evidence(surfaces, positions)
         return Candidates(positions, candidate_features(dense, chars, evidence))

@@ -64,6 +64,8 @@ class CharacterSimilarity:
         self.colours: list[frozenset[str]] = []
         self.context_words: list[frozenset[str]] = []
         self.name_words: list[tuple[str, ...]] = []
+        self.kinds: list[str] = []
+        self._kind_positions: dict[str, np.ndarray] = {}
         self._remember(entities)
 
     def __repr__(self) -> str:
@@ -76,6 +78,7 @@ class CharacterSimilarity:
         rows = self.vectorizer.transform([entity.context.lower() for entity in entities])
         self.matrix = vstack([self.matrix, rows]).tocsr()
         self._remember(entities)
+        self._kind_positions = {}
 
     def _remember(self, entities: Sequence[Entity]) -> None:
         self.compact.extend(compact(entity.context) for entity in entities)
@@ -83,6 +86,35 @@ class CharacterSimilarity:
         self.colours.extend(colours(" ".join(entity.surfaces)) for entity in entities)
         self.context_words.extend(frozenset(normalise(entity.context).split()) for entity in entities)
         self.name_words.extend(tuple(normalise(entity.name).split()) for entity in entities)
+        self.kinds.extend(entity.kind for entity in entities)
+
+    def nearest(self, surfaces: Sequence[str], k: int, kind: str | None = None) -> np.ndarray:
+        """``[n, k]`` positions of the entities (of ``kind``) with the highest cosine; -1 pads.
+
+        Args:
+            surfaces: Surface forms.
+            k: Entities per surface.
+            kind: Only entities of this kind (every kind when None).
+
+        """
+        out = np.full((len(surfaces), k), -1, dtype=np.int64)
+        if kind is None:
+            positions, matrix = None, self.matrix
+        else:
+            if not self._kind_positions:
+                kinds = np.asarray(self.kinds, dtype=object)
+                self._kind_positions = {name: np.flatnonzero(kinds == name) for name in set(self.kinds)}
+            positions = self._kind_positions.get(kind, np.zeros(0, dtype=np.int64))
+            matrix = self.matrix[positions]
+        if matrix.shape[0] == 0 or not surfaces:
+            return out
+        products = (self.vectorizer.transform([surface.lower() for surface in surfaces]) @ matrix.T).tocsr()
+        for row in range(len(surfaces)):
+            start, end = products.indptr[row], products.indptr[row + 1]
+            columns, values = products.indices[start:end], products.data[start:end]
+            best = columns[np.argsort(-values, kind="stable")[:k]]
+            out[row, : len(best)] = best if positions is None else positions[best]
+        return out
 
     def similarity(self, surfaces: Sequence[str], positions: np.ndarray) -> np.ndarray:
         """``[n, k]`` cosines of each surface with its candidate entities (0 where position is -1)."""

@@ -190,3 +190,14 @@ def test_generated_tag_defaults() -> None:
     tag = parse_generated_tag({"product_id": "p:1", "kind": "colour", "value": " Navy\tBlue "}, 200)
     assert (tag.value, tag.score, tag.model) == ("Navy Blue", 1.0, "unknown")
     assert np.isclose(parse_generated_tag({"product_id": 7, "kind": "k", "value": "v", "score": "0.5"}, 200).score, 0.5)
+
+
+def test_candidates_come_from_embeddings_and_character_ngrams(embedder: TextEmbedder) -> None:
+    names = [f"Shade {i}" for i in range(40)] + ["Navy Blue"]
+    entities = [Entity(f"tag:colour:e{i}", "colour", name) for i, name in enumerate(names)]
+    linker = Linker(EntityIndex.build(entities, embedder), embedder, LinkScorer.untrained(), k=2)
+    found = linker.candidates(["Nvay Bleu"], ["colour"])
+    assert found.positions.shape == (1, 4)
+    assert len(entities) - 1 in found.positions[0]
+    dense = linker.index.similarity(embedder.embed(["Navy Blue"]), np.array([[len(entities) - 1, -1]]))
+    assert dense[0, 0] == pytest.approx(1.0, abs=1e-5) and dense[0, 1] == -np.inf
