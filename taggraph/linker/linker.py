@@ -31,7 +31,7 @@ class LinkResult:
         score: Calibrated probability of the link (of the best candidate for NIL).
         method: ``alias``, ``search``, ``nil`` or ``invalid``.
         reason: Why an input was invalid.
-        candidates: The nearest entities with their probabilities, best first.
+        candidates: The nearest entities with their ranker probabilities, best first.
 
     """
 
@@ -210,14 +210,16 @@ class Linker:
         if searched:
             found = self.candidates([surfaces[row] for row in searched], [kinds[row] for row in searched])
             probabilities = np.where(found.valid, self.scorer.probability(found.features), 0.0)
+            queries = np.arange(len(searched))
+            best = probabilities.argmax(axis=1)
+            linked = self.scorer.link_probability(found.features[queries, best], probabilities[queries, best])
             for query, row in enumerate(searched):
-                results[row] = self._decide(
-                    surfaces[row], kinds[row], found.positions[query], probabilities[query]
-                )
+                decided = (found.positions[query], probabilities[query], float(linked[query]))
+                results[row] = self._decide(surfaces[row], kinds[row], *decided)
         return [result for result in results if result is not None]
 
     def _decide(
-        self, surface: str, kind: str | None, positions: np.ndarray, probabilities: np.ndarray
+        self, surface: str, kind: str | None, positions: np.ndarray, probabilities: np.ndarray, linked: float
     ) -> LinkResult:
         order = np.argsort(-probabilities, kind="stable")
         suggestions = [
@@ -227,10 +229,9 @@ class Linker:
         ]
         if not suggestions:
             return LinkResult(surface, kind, None, 0.0, NIL)
-        best_id, best = suggestions[0]
-        if best >= self.scorer.threshold:
-            return LinkResult(surface, kind, best_id, best, SEARCH, candidates=suggestions)
-        return LinkResult(surface, kind, None, best, NIL, candidates=suggestions)
+        if linked >= self.scorer.threshold:
+            return LinkResult(surface, kind, suggestions[0][0], linked, SEARCH, candidates=suggestions)
+        return LinkResult(surface, kind, None, linked, NIL, candidates=suggestions)
 
     def invalid_reason(self, surface: object) -> str:
         """Why a surface form cannot be linked ("" when it can): not text, empty or too long."""

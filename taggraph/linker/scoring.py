@@ -200,20 +200,42 @@ def candidate_features(dense: np.ndarray, chars: np.ndarray, evidence: np.ndarra
     return np.concatenate([np.stack([dense, chars, margin], axis=-1), evidence, rank[..., None]], axis=-1)
 
 
+def _logistic(values: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    logits = np.asarray(values @ weights + bias, dtype=np.float64)
+    return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float32)
+
+
+def _balanced_logistic_regression(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced")
+    model.fit(values, labels.astype(np.int32))
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
 @dataclass
 class LinkScorer:
-    """Logistic regression over :data:`FEATURES` and the link threshold.
+    """Two logistic regressions and the link threshold.
+
+    The ranker scores every candidate over :data:`FEATURES`; the linker scores the best-ranked
+    candidate over the same features and the ranker's probability, and says whether it is
+    the entity the surface means (trained on the top candidates only, where NIL is decided).
 
     Attributes:
-        weights: One weight per feature.
-        bias: Intercept.
-        threshold: Least probability for a link; below it the answer is NIL.
+        weights: Ranker weight per feature.
+        bias: Ranker intercept.
+        threshold: Least link probability for a link; below it the answer is NIL.
+        link_weights: Linker weights (features, then the ranker's probability); when None the
+            ranker's probability is the link probability.
+        link_bias: Linker intercept.
 
     """
 
     weights: np.ndarray
     bias: float
     threshold: float
+    link_weights: np.ndarray | None = None
+    link_bias: float = 0.0
 
     @classmethod
     def untrained(cls) -> "LinkScorer":
@@ -222,15 +244,26 @@ class LinkScorer:
         return cls(np.array(weights, dtype=np.float32), -5.0, 0.5)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
-        """Probability that each candidate is right; ``features`` is ``[..., len(FEATURES)]``."""
-        logits = np.asarray(features @ self.weights + self.bias, dtype=np.float64)
-        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float32)
+        """Ranker probability that each candidate is right; ``features`` is ``[..., len(FEATURES)]``."""
+        return _logistic(features, self.weights, self.bias)
+
+    def link_probability(self, features: np.ndarray, probability: np.ndarray) -> np.ndarray:
+        """``[n]`` probability that each query's best candidate is its entity.
+
+        Args:
+            features: ``[n, len(FEATURES)]`` features of the best candidates.
+            probability: ``[n]`` their ranker probabilities.
+
+        """
+        if self.link_weights is None:
+            return np.asarray(probability, dtype=np.float32)
+        return _logistic(np.column_stack([features, probability]), self.link_weights, self.link_bias)
 
     @classmethod
     def fit(
         cls, features: np.ndarray, valid: np.ndarray, correct: np.ndarray, gold_linkable: np.ndarray
     ) -> "LinkScorer":
-        """Fit on tuning queries and choose the threshold with the best overall accuracy.
+        """Fit both models on tuning queries and choose the threshold with the best overall accuracy.
 
         Args:
             features: ``[n, k, F]`` candidate features.
@@ -242,22 +275,21 @@ class LinkScorer:
             ValueError: If the tuning queries hold no correct and no wrong candidate.
 
         """
-        from sklearn.linear_model import LogisticRegression
-
-        labels = correct[valid].astype(np.int32)
+        labels = correct[valid]
         if labels.min(initial=1) == labels.max(initial=0):
             raise ValueError("tuning needs queries with both right and wrong candidates")
-        model = LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced")
-        model.fit(features[valid], labels)
-        scorer = cls(model.coef_[0].astype(np.float32), float(model.intercept_[0]), 0.5)
+        scorer = cls(*_balanced_logistic_regression(features[valid], labels), 0.5)
         probabilities = np.where(valid, scorer.probability(features), 0.0)
+        rows = np.arange(len(features))
         best = probabilities.argmax(axis=1)
-        top = probabilities[np.arange(len(best)), best]
-        top_correct = correct[np.arange(len(best)), best].astype(bool)
-        candidates = np.unique(np.concatenate([[0.5], top]))
-        accuracy = [
-            np.mean(np.where(top >= threshold, top_correct, ~gold_linkable)) for threshold in candidates
-        ]
+        top_features, top_probability = features[rows, best], probabilities[rows, best]
+        top_correct = (correct[rows, best] & valid[rows, best]).astype(bool)
+        if 0 < top_correct.sum() < len(top_correct):
+            stacked = np.column_stack([top_features, top_probability])
+            scorer.link_weights, scorer.link_bias = _balanced_logistic_regression(stacked, top_correct)
+        linked = scorer.link_probability(top_features, top_probability)
+        candidates = np.unique(np.concatenate([[0.5], linked]))
+        accuracy = [np.mean(np.where(linked >= t, top_correct, ~gold_linkable)) for t in candidates]
         scorer.threshold = float(candidates[int(np.argmax(accuracy))])
         return scorer
 
@@ -268,6 +300,8 @@ class LinkScorer:
             "weights": self.weights.tolist(),
             "bias": self.bias,
             "threshold": self.threshold,
+            "link_weights": None if self.link_weights is None else self.link_weights.tolist(),
+            "link_bias": self.link_bias,
         }
 
     @classmethod
@@ -280,6 +314,11 @@ class LinkScorer:
         """
         if list(data.get("features", [])) != list(FEATURES):
             raise ValueError(f"the scorer was fit on features {data.get('features')}, not {list(FEATURES)}")
+        link = data.get("link_weights")
         return cls(
-            np.asarray(data["weights"], dtype=np.float32), float(data["bias"]), float(data["threshold"])
+            np.asarray(data["weights"], dtype=np.float32),
+            float(data["bias"]),
+            float(data["threshold"]),
+            None if link is None else np.asarray(link, dtype=np.float32),
+            float(data.get("link_bias", 0.0)),
         )
