@@ -19,7 +19,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ _DETAIL = re.compile(r"'[^']*'|\d+")
 
 @dataclass(frozen=True)
 class GeneratedTag:
-    """One generated tag of one product."""
+    """One generated tag of one product (``row``: its row number in the file)."""
 
     product_id: str
     kind: str
@@ -54,6 +54,7 @@ class GeneratedTag:
     score: float = 1.0
     attribute: str = ""
     model: str = "unknown"
+    row: int = 0
 
 
 @dataclass
@@ -119,7 +120,7 @@ def read_generated_tags(
         reason = error
         if raw is not None:
             try:
-                tag = parse_generated_tag(raw, linker.max_chars)
+                tag = replace(parse_generated_tag(raw, linker.max_chars), row=number)
                 reason = linker.invalid_reason(tag.value)
                 key = (tag.product_id, tag.kind, normalise(tag.value))
                 if not reason and key in seen:
@@ -193,11 +194,11 @@ def run_linking(
         tags = read_generated_tags(path, linker, rejects, report)
         known = _known_products(executor, sorted({tag.product_id for tag in tags}))
         by_product: dict[str, list[GeneratedTag]] = defaultdict(list)
-        for number, tag in enumerate(tags, start=1):
+        for tag in tags:
             if tag.product_id in known:
                 by_product[tag.product_id].append(tag)
             else:
-                rejects.add(SourceRow(path.name, number, reason=UNKNOWN_PRODUCT, raw=vars(tag)))
+                rejects.add(SourceRow(path.name, tag.row, reason=UNKNOWN_PRODUCT, raw=vars(tag)))
                 report.rejected[UNKNOWN_PRODUCT] += 1
     report.accepted = sum(len(group) for group in by_product.values())
     record_run(
