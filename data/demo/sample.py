@@ -10,8 +10,12 @@ from pathlib import Path
 
 
 def keep(key: str, one_in: int) -> bool:
-    """Whether the row with this id is in the sample (about one row in ``one_in``)."""
-    return int(hashlib.sha1(key.encode()).hexdigest(), 16) % one_in == 0
+    """Whether the row with this id is in the sample (about one row in ``one_in``).
+
+    The hash is salted: the tagger splits products by the unsalted SHA-1 of their id, and a
+    sample chosen by that same hash would fall into the training split alone.
+    """
+    return int(hashlib.sha1(f"demo:{key}".encode()).hexdigest(), 16) % one_in == 0
 
 
 def sample(source: Path, target: Path, id_column: str, one_in: int) -> int:

@@ -34,11 +34,11 @@ def test_flipkart_categories_drop_the_product_name_leaf(
     ingest, executor: GraphExecutor, context: SourceContext, demo_dir: Path
 ) -> None:
     report = ingest(FlipkartSource(context), demo_dir / "flipkart.csv")
-    assert report.accepted + report.rejected == report.input == 1989
+    assert report.accepted + report.rejected == report.input == 2081
     stats = graph_stats(executor)
     assert stats.nodes["Product"] == report.accepted
     assert stats.nodes["Brand"] > 100
-    shorts = product(executor, "flipkart:ce5a6818f7707e2cb61fdcdbba61f5ad")
+    shorts = product(executor, "flipkart:c2d766ca982eca8304150849735ffef9")
     assert shorts is not None
     assert shorts["product"]["name"] == "Alisha Solid Women's Cycling Shorts"
     assert shorts["category_path"] == [

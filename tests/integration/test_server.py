@@ -55,4 +55,4 @@ def test_graph_init_twice_and_stats(
     capsys.readouterr()
     assert main(["graph", "stats"]) == 0
     out = capsys.readouterr().out
-    assert "Product" in out and "2,945" in out and "HAS_TAG" in out
+    assert "Product" in out and "2,883" in out and "HAS_TAG" in out
