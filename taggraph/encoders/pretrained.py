@@ -26,7 +26,6 @@ def resolve_encoder(name_or_path: str | Path | None = None) -> str:
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # taggraph shows its own progress
     packaged = (DEFAULT_ENCODER, f"sentence-transformers/{DEFAULT_ENCODER}")
     if name_or_path is None or str(name_or_path) in packaged:
         try:

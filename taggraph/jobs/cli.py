@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         The exit code.
 
     """
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # the commands draw their own progress
     try:
         result = app(args=argv, prog_name="taggraph", standalone_mode=False)
     except typer.Exit as done:

@@ -206,6 +206,8 @@ def test_extract_then_link_from_the_command_line(
     assert main(["extract", "myntra", "--model", str(model), "--out", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows and {row["kind"] for row in rows} <= {"colour", "gender"}
+    keys = [(row["product_id"], row["kind"], row["value"].casefold()) for row in rows]
+    assert len(keys) == len(set(keys))
     assert main(["linker", "build", "--index", str(tmp_path / "index")]) == 0
     assert main(["link", str(out), "--index", str(tmp_path / "index")]) == 0
     printed = capsys.readouterr().out

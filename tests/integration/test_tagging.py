@@ -10,6 +10,7 @@ from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.decisions import TagDecision, record_decisions
+from taggraph.graph.errors import InputError
 from taggraph.graph.reader import product_tags, tag_edge_counts
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
@@ -148,3 +149,15 @@ def test_scope_by_ids_and_by_change_with_counted_skips(
     ingest(MyntraSource(context), changed)
     since = run_started_at(executor, first.run_id)
     assert run_tagging(executor, tagger, tmp_path / "state", since=since).scored == 1
+
+
+def test_too_few_products_for_every_split_is_a_clear_error(
+    executor: GraphExecutor, ingest, context: SourceContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "few.csv"
+    rows = [f"{i},Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt {i}" for i in range(3)]
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    ingest(MyntraSource(context), path)
+    job = TaggerJob("myntra", ("colour",), min_support=1)
+    with pytest.raises(InputError, match="split.*empty"):
+        load_splits(executor, job)

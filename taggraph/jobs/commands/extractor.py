@@ -137,7 +137,10 @@ def extract(
         report.skipped.update(id_skips)
     asked = ", ".join(f"{name} -> {kind}" for name, kind in report.attributes.items())
     console.print(f"run {report.run_id}: {report.products:,} products read for {asked}")
-    console.print(f"{report.values:,} generated tags written to {report.out}; {report.absent:,} answers n/a")
+    console.print(
+        f"{report.values:,} generated tags written to {report.out}; {report.absent:,} answers n/a, "
+        f"{report.repeated:,} values repeated under another attribute of the same kind"
+    )
     for reason, count in sorted(report.skipped.items()):
         console.print(f"skipped {count:,}: {reason}")
 

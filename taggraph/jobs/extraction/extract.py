@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from taggraph.encoders.tagger.attributes import Extraction, value_key
 from taggraph.encoders.tagger.extractor import SpanExtractor
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.errors import InputError
@@ -33,6 +34,7 @@ class ExtractionReport:
         products: Products whose text was read by the model.
         values: Generated tags written.
         absent: Asked attributes answered ``n/a``.
+        repeated: Values found again for another attribute of the same kind (written once).
         skipped: Products not read, by reason.
 
     """
@@ -43,6 +45,7 @@ class ExtractionReport:
     products: int = 0
     values: int = 0
     absent: int = 0
+    repeated: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
 
 
@@ -107,20 +110,8 @@ def run_extraction(
                     [p.text for p in taken], [p.category for p in taken], [list(asked)] * len(taken)
                 )
                 for product, values in zip(taken, found, strict=True):
-                    for attribute, extraction in values.items():
-                        if extraction.value is None:
-                            report.absent += 1
-                            continue
-                        row = {
-                            "product_id": product.id,
-                            "attribute": attribute,
-                            "kind": asked[attribute],
-                            "value": extraction.value,
-                            "score": round(extraction.score, 6),
-                            "model": model,
-                        }
+                    for row in _generated_tags(product.id, values, asked, model, report):
                         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                        report.values += 1
                 report.products += len(taken)
                 if on_page is not None:
                     on_page(len(page))
@@ -142,3 +133,32 @@ def run_extraction(
         out=str(out),
     )
     return report
+
+
+def _generated_tags(
+    product_id: str,
+    values: dict[str, Extraction],
+    asked: dict[str, str],
+    model: str,
+    report: ExtractionReport,
+) -> list[dict[str, object]]:
+    """One product's rows: a value found for two attributes of one kind is written once."""
+    rows: dict[tuple[str, str], dict[str, object]] = {}
+    for attribute, extraction in sorted(values.items(), key=lambda item: -item[1].score):
+        if extraction.value is None:
+            report.absent += 1
+            continue
+        key = (asked[attribute], value_key(extraction.value))
+        if key in rows:
+            report.repeated += 1
+            continue
+        rows[key] = {
+            "product_id": product_id,
+            "attribute": attribute,
+            "kind": asked[attribute],
+            "value": extraction.value,
+            "score": round(extraction.score, 6),
+            "model": model,
+        }
+    report.values += len(rows)
+    return list(rows.values())

@@ -66,7 +66,8 @@ def load_splits(executor: GraphExecutor, job: TaggerJob) -> Splits:
     """Read the job's products from the graph and split them; the vocabulary comes from train.
 
     Raises:
-        InputError: If the source has no products, or no label reaches the minimum support.
+        InputError: If the source has no products, a split is empty, or no label reaches the
+            minimum support.
     """
     products = [
         product
@@ -84,7 +85,14 @@ def load_splits(executor: GraphExecutor, job: TaggerJob) -> Splits:
     missing = set(job.kinds) - {label_kind(label) for label in space.labels}
     if missing:
         raise InputError(f"no label of kind(s) {', '.join(sorted(missing))} reaches the minimum support")
-    return split_products(products, space)
+    splits = split_products(products, space)
+    empty = [name for name in ("train", "validation", "test") if not getattr(splits, name)]
+    if empty:
+        raise InputError(
+            f"{len(products)} products of {job.source!r} leave the {' and '.join(empty)} split(s) empty "
+            "(70/10/20 by a hash of the id); ingest more products"
+        )
+    return splits
 
 
 def train_job(
