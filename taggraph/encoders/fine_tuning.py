@@ -25,6 +25,8 @@ def optimizer_for(
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     """AdamW with one learning rate for the pretrained encoder and one for the new head.
 
+    Frozen parameters (an encoder under LoRA keeps only its adapters trainable) are left out.
+
     Args:
         network: The whole network.
         head: Its newly initialised part.
@@ -36,14 +38,36 @@ def optimizer_for(
 
     """
     head_ids = {id(parameter) for parameter in head.parameters()}
+    trainable = [p for p in network.parameters() if p.requires_grad and id(p) not in head_ids]
     optimizer = torch.optim.AdamW(
-        [
-            {"params": [p for p in network.parameters() if id(p) not in head_ids], "lr": encoder_lr},
-            {"params": list(head.parameters()), "lr": head_lr},
-        ],
+        [{"params": trainable, "lr": encoder_lr}, {"params": list(head.parameters()), "lr": head_lr}],
         weight_decay=weight_decay,
     )
     return optimizer, get_linear_schedule_with_warmup(optimizer, int(warmup * steps), steps)
+
+
+def with_lora(encoder: nn.Module, rank: int, alpha: int | None = None, dropout: float = 0.05) -> nn.Module:
+    """The encoder with low-rank adapters on every linear layer, its own weights frozen (peft).
+
+    Args:
+        encoder: A transformers encoder.
+        rank: Rank of the adapters.
+        alpha: Scaling numerator (``2 * rank`` when None).
+        dropout: Dropout on the adapters' input.
+
+    """
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(
+        r=rank, lora_alpha=alpha or 2 * rank, lora_dropout=dropout, target_modules="all-linear"
+    )
+    return get_peft_model(encoder, config)
+
+
+def merged(encoder: nn.Module) -> nn.Module:
+    """An encoder with its LoRA adapters folded into its weights (itself when it has none)."""
+    merge = getattr(encoder, "merge_and_unload", None)
+    return merge() if callable(merge) else encoder
 
 
 def step(

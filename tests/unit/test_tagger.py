@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from transformers import AutoModel
 
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
@@ -189,3 +191,22 @@ def test_id_file_counts_bad_and_repeated_lines(tmp_path: Path) -> None:
     ids, skipped = read_id_file(path)
     assert ids == ["myntra:1", "myntra:2", "myntra:3"]
     assert skipped == Counter({DUPLICATE_ID: 1, NOT_UTF8: 1})
+
+
+def test_lora_trains_adapters_and_saves_a_plain_model(tmp_path: Path) -> None:
+    texts, labels = synthetic(120)
+    encoder = make_tiny_encoder(tmp_path / "encoder", texts)
+    space = LabelSpace.from_examples(labels, 2)
+    truth = matrix(labels, space)
+    config = TrainingConfig(epochs=3, batch_size=16, encoder_lr=5e-3, head_lr=1e-2, max_length=16, lora_rank=4)
+    before = AutoModel.from_pretrained(str(encoder)).state_dict()
+    tagger, _ = train_tagger(
+        str(encoder), space, texts[:90], truth[:90], np.zeros_like(truth[:90]), texts[90:], truth[90:], config
+    )
+    state = tagger.network.encoder.state_dict()
+    assert set(state) == set(before)
+    changed = [name for name in before if not torch.equal(before[name], state[name])]
+    assert any("attention" in name for name in changed)
+    assert not any("embeddings" in name for name in changed)
+    loaded = Tagger.load(tagger.save(tmp_path / "model"))
+    assert np.allclose(loaded.predict_proba(texts[90:]), tagger.predict_proba(texts[90:]), atol=1e-5)

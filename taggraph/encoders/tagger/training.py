@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from taggraph.encoders.fine_tuning import EarlyStopping, optimizer_for, step, total_steps
+from taggraph.encoders.fine_tuning import EarlyStopping, merged, optimizer_for, step, total_steps, with_lora
 from taggraph.encoders.precision import bf16_is_fast
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
@@ -38,6 +38,8 @@ class TrainingConfig:
         dropout: Dropout before the head.
         seed: Seed of every random choice.
         max_steps: Stop after this many steps (0: no limit); for smoke runs.
+        lora_rank: Train low-rank adapters of this rank instead of the whole encoder (0: off);
+            for encoders too large to fine-tune whole. They are merged into the saved weights.
 
     """
 
@@ -53,6 +55,7 @@ class TrainingConfig:
     dropout: float = 0.1
     seed: int = 13
     max_steps: int = 0
+    lora_rank: int = 0
 
 
 @dataclass
@@ -110,6 +113,8 @@ def train_tagger(
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = AutoTokenizer.from_pretrained(encoder)
     network = TaggerNetwork.from_pretrained(encoder, len(space), config.dropout).to(device)
+    if config.lora_rank:
+        network.encoder = with_lora(network.encoder, config.lora_rank)
     steps = total_steps(len(train_texts), config.batch_size, config.epochs, config.max_steps)
     optimizer, scheduler = optimizer_for(
         network, network.head, encoder_lr=config.encoder_lr, head_lr=config.head_lr,
@@ -154,6 +159,7 @@ def train_tagger(
         if stopping.update(f1, network) or done >= steps:
             break
     stopping.restore(network)
+    network.encoder = merged(network.encoder)
     scores = tagger.predict_proba(validation_texts)
     tagger.thresholds = calibrate_thresholds(scores, validation_truth, space)
     tagger.meta.update({"encoder": encoder, "training": asdict(config)})

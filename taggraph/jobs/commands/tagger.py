@@ -35,6 +35,10 @@ def train(
     max_length: Annotated[int, typer.Option(min=8, max=512, help="Longest tokenised text.")] = 64,
     max_steps: Annotated[int, typer.Option(min=0, help="Stop after this many steps (0: no limit).")] = 0,
     seed: Annotated[int, typer.Option()] = 13,
+    lora_rank: Annotated[
+        int,
+        typer.Option(min=0, max=256, help="Train LoRA adapters of this rank, not the whole encoder."),
+    ] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/tagger/<source>).")
     ] = None,
@@ -47,7 +51,12 @@ def train(
     settings = TaggerSettings()
     job = TaggerJob(source, tuple(kind or ()), with_description, min_support, settings.encoder)
     config = TrainingConfig(
-        epochs=epochs, batch_size=batch_size, max_length=max_length, max_steps=max_steps, seed=seed
+        epochs=epochs,
+        batch_size=batch_size,
+        max_length=max_length,
+        max_steps=max_steps,
+        seed=seed,
+        lora_rank=lora_rank,
     )
     target = out or settings.models_dir / "tagger" / source
     with open_graph() as executor:
