@@ -18,6 +18,7 @@ from taggraph.encoders.tagger.extractor import SpanExtractor
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.errors import InputError
 from taggraph.jobs.extraction.kinds import kinds_of
+from taggraph.jobs.pipeline import read_ahead
 from taggraph.jobs.runs import record_run
 from taggraph.jobs.tagging.dataset import read_labelled_products
 from taggraph.jobs.tagging.proposals import EMPTY_TEXT, TEXT_TOO_LONG, UNKNOWN_ID
@@ -96,7 +97,7 @@ def run_extraction(
         out.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("w", encoding="utf-8") as handle:
             pages = read_labelled_products(executor, source, with_description, ids=ids, page_size=page_size)
-            for page in pages:
+            for page in read_ahead(pages):
                 taken = []
                 for product in page:
                     seen.add(product.id)

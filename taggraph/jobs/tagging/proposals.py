@@ -1,12 +1,14 @@
 """Batch tagging: score products from the graph and write the tagger's proposals back.
 
 Proposals are ``HAS_TAG {source: 'tagger', status: 'proposed', score, model}`` edges to Tag
-nodes. Each page of products is written in one transaction that first removes the tagger's
+nodes. The next page is read and the last one written while the model scores the current one.
+Each page of products is written in one transaction that first removes the tagger's
 earlier proposals for those products, so a re-run replaces them; approved, rejected and
 catalog edges are never touched. Labels of kinds that are not Tag nodes (category levels,
 brand) are scored but not written.
 """
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -22,6 +24,7 @@ from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.errors import InputError
 from taggraph.jobs.checkpoint import Checkpoint
+from taggraph.jobs.pipeline import OrderedWriter, read_ahead
 from taggraph.jobs.runs import record_run
 from taggraph.jobs.tagging.dataset import LabelledProduct, read_labelled_products
 from taggraph.jobs.tagging.training import TaggerJob, graph_vocabulary
@@ -165,15 +168,24 @@ def run_tagging(
         ids=ids,
         page_size=page_size,
     )
-    for page in pages:
-        rows = _proposals(tagger, page, labels_to_tags, max_text_chars, report)
-        if rows:
-            written = executor.write("write/tagger_proposals", rows=rows, source=SOURCE, model=model)
+
+    def committed(after: str, count: int) -> Callable[[list[dict[str, Any]]], None]:
+        def done(written: list[dict[str, Any]]) -> None:
             report.proposed += int(written[0]["proposed"] or 0) if written else 0
-        state["after"] = page[-1].id
-        checkpoint.save(state)
-        if on_page is not None:
-            on_page(len(page))
+            state["after"] = after
+            checkpoint.save(state)
+            if on_page is not None:
+                on_page(count)
+
+        return done
+
+    with OrderedWriter[list[dict[str, Any]]]() as writer:
+        for page in read_ahead(pages):
+            rows = _proposals(tagger, page, labels_to_tags, max_text_chars, report)
+            write = functools.partial(
+                executor.write, "write/tagger_proposals", rows=rows, source=SOURCE, model=model
+            )
+            writer.submit(write, committed(page[-1].id, len(page)))
     record_run(
         executor,
         report.run_id,
