@@ -26,3 +26,16 @@ def bf16_is_fast(device: torch.device) -> bool:
     if device.type == "cuda":
         return bool(torch.cuda.is_bf16_supported())
     return bool({"amx_bf16", "avx512_bf16"} & cpu_flags())
+
+
+def use_bf16(precision: str, device: torch.device) -> bool:
+    """Whether inference at the asked precision runs under bf16 autocast on ``device``.
+
+    Args:
+        precision: ``auto`` (bf16 where :func:`bf16_is_fast`, fp32 elsewhere), ``fp32`` or ``bf16``.
+        device: Where the model runs.
+
+    """
+    if precision == "auto":
+        return bf16_is_fast(device)
+    return precision == "bf16"

@@ -1,9 +1,12 @@
 """Settings of the jobs, read from ``TAGGRAPH_*`` variables and ``.env``."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Precision = Literal["auto", "fp32", "bf16"]
 
 
 def _default_state() -> Path:
@@ -50,6 +53,9 @@ class TaggerSettings(BaseSettings):
         page_size: Products per read and per write transaction of ``taggraph tag``.
         max_text_chars: Longer product texts are skipped by ``taggraph tag`` and counted.
         state_dir: Folder of the checkpoints (shared with the ingest settings).
+        precision: Inference precision of ``taggraph tag`` and ``taggraph extract``: ``auto``
+            (bf16 where the CPU has AVX-512 BF16 or AMX, or on a GPU with bf16; else fp32),
+            ``fp32`` or ``bf16``.
 
     """
 
@@ -62,6 +68,7 @@ class TaggerSettings(BaseSettings):
     page_size: int = Field(default=1000, ge=1, le=100_000)
     max_text_chars: int = Field(default=20_000, ge=1)
     state_dir: Path = Field(default_factory=lambda: _default_state() / "state")
+    precision: Precision = "auto"
 
 
 class LinkingSettings(BaseSettings):
@@ -77,6 +84,7 @@ class LinkingSettings(BaseSettings):
         max_text_chars: Longer product texts are skipped by ``taggraph extract`` and counted.
         rejects_dir: Folder of the rejects files.
         state_dir: Folder of the checkpoints that let an interrupted run resume.
+        precision: Inference precision of the extractor (see :class:`TaggerSettings`).
 
     """
 
@@ -86,6 +94,7 @@ class LinkingSettings(BaseSettings):
 
     models_dir: Path = Path("models")
     encoder: str | None = None
+    precision: Precision = "auto"
     generated_dir: Path = Path("generated")
     linker_exact_max: int = Field(default=200_000, ge=1)
     page_size: int = Field(default=1000, ge=1, le=100_000)

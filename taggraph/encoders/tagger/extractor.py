@@ -10,6 +10,7 @@ threshold calibrated on validation data.
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, BatchEncoding, Pr
 
 from taggraph.encoders.artifacts import require_files, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
+from taggraph.encoders.precision import use_bf16
 from taggraph.encoders.tagger.attributes import Extraction
 
 OUTSIDE, BEGIN, INSIDE = 0, 1, 2
@@ -177,6 +179,11 @@ class SpanExtractor:
         self.threshold = threshold
         self.max_length = max_length
         self.meta = dict(meta or {})
+        self.autocast_bf16 = False
+
+    def set_precision(self, precision: str) -> None:
+        """Run inference at ``precision`` (``auto``, ``fp32`` or ``bf16``; see :func:`use_bf16`)."""
+        self.autocast_bf16 = use_bf16(precision, next(self.network.parameters()).device)
 
     def __repr__(self) -> str:
         return (
@@ -210,7 +217,9 @@ class SpanExtractor:
             )
             mask = text_token_mask(encoding)
             offsets = encoding.pop("offset_mapping").numpy()
-            logits = self.network(**{key: value.to(device) for key, value in encoding.items()})
+            bf16 = torch.autocast(device.type, dtype=torch.bfloat16) if self.autocast_bf16 else nullcontext()
+            with bf16:
+                logits = self.network(**{key: value.to(device) for key, value in encoding.items()})
             probabilities = torch.softmax(logits.float(), dim=-1).cpu().numpy()
             lengths = encoding["attention_mask"].sum(1).tolist()
             for row, i in enumerate(index):

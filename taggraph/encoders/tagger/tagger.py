@@ -14,6 +14,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from taggraph.encoders.artifacts import require_files, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
+from taggraph.encoders.precision import use_bf16
 from taggraph.encoders.tagger.decoding import decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.network import TaggerNetwork
@@ -56,6 +57,10 @@ class Tagger:
 
     def __repr__(self) -> str:
         return f"Tagger(labels={len(self.space)}, kinds={self.space.kinds}, max_length={self.max_length})"
+
+    def set_precision(self, precision: str) -> None:
+        """Run inference at ``precision`` (``auto``, ``fp32`` or ``bf16``; see :func:`use_bf16`)."""
+        self.autocast_bf16 = use_bf16(precision, next(self.network.parameters()).device)
 
     @torch.inference_mode()
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:

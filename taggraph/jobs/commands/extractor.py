@@ -119,6 +119,7 @@ def extract(
     if id_list is not None and not id_list:
         raise InputError(f"{ids} holds no product id")
     extractor = SpanExtractor.load(model or settings.models_dir / "extractor")
+    extractor.set_precision(settings.precision)
     target = out or settings.generated_dir / f"{source}.jsonl"
     with open_graph() as executor, _progress("extract", steps=False) as (progress, task):
         report = run_extraction(

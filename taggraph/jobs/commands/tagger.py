@@ -147,6 +147,7 @@ def tag(
     if id_list is not None and not id_list:
         raise InputError(f"{ids} holds no product id")
     tagger = Tagger.load(model)
+    tagger.set_precision(settings.precision)
     with open_graph() as executor:
         check_vocabulary(executor, tagger)
         since = run_started_at(executor, changed_since) if changed_since else None
