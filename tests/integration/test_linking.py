@@ -175,6 +175,15 @@ def test_a_changed_graph_refuses_the_index_until_it_is_updated(
     assert full.rebuilt and full.entities == update.entities
     with pytest.raises(InputError, match="lacks"):
         build_linker(graph, embedder, tmp_path / "index", labelled=[LabelledQuery("x", "colour", "tag:colour:nope")])
+    labelled = [
+        LabelledQuery("navy blu", "colour", "tag:colour:navy-blue"),
+        LabelledQuery("blakc", "colour", "tag:colour:black"),
+        LabelledQuery("wmen", "gender", "tag:gender:women"),
+        LabelledQuery("tartan plaid", "colour", None),
+        LabelledQuery("octarine", "colour", None),
+    ]
+    tuned = build_linker(graph, embedder, tmp_path / "index", labelled=labelled)
+    assert tuned.tuned_on == "5 labelled queries" and tuned.rebuilt == ""
 
 
 def tiny_extractor(sample: Path, path: Path) -> Path:
