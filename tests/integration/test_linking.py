@@ -22,18 +22,15 @@ from taggraph.jobs.linking.run import UNKNOWN_PRODUCT, run_linking
 from taggraph.linker.entities import vocabulary_version
 from taggraph.linker.errors import LinkerIndexError
 from taggraph.linker.linker import Linker
+from tests.support.catalog import MYNTRA_HEADER, first_rows
 from tests.support.tiny_encoder import make_tiny_encoder
 
 ROWS = 300
-HEADER = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
 
 
 @pytest.fixture(scope="module")
 def sample(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    lines = (demo_dir / "myntra_styles.csv").read_text(encoding="utf-8").splitlines()
-    path = tmp_path_factory.mktemp("catalog") / "styles.csv"
-    path.write_text("\n".join(lines[: ROWS + 1]) + "\n", encoding="utf-8")
-    return path
+    return first_rows(demo_dir / "myntra_styles.csv", ROWS, tmp_path_factory.mktemp("catalog") / "styles.csv")
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +159,7 @@ def test_a_changed_graph_refuses_the_index_until_it_is_updated(
 ) -> None:
     build_linker(graph, embedder, tmp_path / "index")
     more = tmp_path / "more.csv"
-    more.write_text(HEADER + "\n900001,Men,Apparel,Topwear,Tshirts,Ultraviolet,Fall,2011,Casual,UV Tee\n")
+    more.write_text(MYNTRA_HEADER + "\n900001,Men,Apparel,Topwear,Tshirts,Ultraviolet,Fall,2011,Casual,UV Tee\n")
     ingest(MyntraSource(context), more)
     version = vocabulary_version(read_entities(graph))
     with pytest.raises(LinkerIndexError, match="taggraph linker build"):

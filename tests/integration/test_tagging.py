@@ -17,18 +17,15 @@ from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.runs import run_started_at
 from taggraph.jobs.tagging.proposals import TEXT_TOO_LONG, UNKNOWN_ID, check_vocabulary, run_tagging
 from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+from tests.support.catalog import MYNTRA_HEADER, first_rows
 from tests.support.tiny_encoder import make_tiny_encoder
 
 ROWS = 400
-HEADER = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
 
 
 @pytest.fixture(scope="module")
 def sample(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    lines = (demo_dir / "myntra_styles.csv").read_text(encoding="utf-8").splitlines()
-    path = tmp_path_factory.mktemp("catalog") / "styles.csv"
-    path.write_text("\n".join(lines[: ROWS + 1]) + "\n", encoding="utf-8")
-    return path
+    return first_rows(demo_dir / "myntra_styles.csv", ROWS, tmp_path_factory.mktemp("catalog") / "styles.csv")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +118,7 @@ def test_a_changed_vocabulary_refuses_the_model(
         f"{900000 + i},Men,Apparel,Topwear,Spacesuits,Blue,Fall,2011,Casual,Orbital Spacesuit {i}"
         for i in range(40)
     ]
-    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_text(MYNTRA_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     ingest(MyntraSource(context), path)
     with pytest.raises(ModelArtifactError, match="vocabulary changed.*article_type:Spacesuits"):
         check_vocabulary(executor, tagger)
@@ -156,7 +153,7 @@ def test_too_few_products_for_every_split_is_a_clear_error(
 ) -> None:
     path = tmp_path / "few.csv"
     rows = [f"{i},Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt {i}" for i in range(3)]
-    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_text(MYNTRA_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     ingest(MyntraSource(context), path)
     job = TaggerJob("myntra", ("colour",), min_support=1)
     with pytest.raises(InputError, match="split.*empty"):
