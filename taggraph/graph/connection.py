@@ -11,7 +11,7 @@ from neo4j import (
     NotificationDisabledClassification,
     RoutingControl,
 )
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
 from taggraph.graph.cypher import load_cypher
@@ -36,7 +36,7 @@ def create_driver(settings: Neo4jSettings) -> Driver:
             settings.uri,
             auth=(settings.user, settings.password.get_secret_value()),
             connection_timeout=settings.connect_timeout_s,
-            max_transaction_retry_time=30.0,
+            max_transaction_retry_time=settings.retry_time_s,
             # Statements name optional properties, labels and types (aliases, HAS_BRAND) that a
             # graph may not hold yet; the server's "unrecognized" notes about them are noise.
             notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
@@ -53,14 +53,15 @@ def translate_errors(uri: str) -> Iterator[None]:
         uri: Server address, named in the message.
 
     Raises:
-        Neo4jUnavailableError: If the server is unreachable or refuses the credentials.
+        Neo4jUnavailableError: If the server is unreachable, refuses the credentials, or is still
+            unavailable (starting, a transient failure) once retries ran out.
 
     """
     try:
         yield
     except AuthError as error:
         raise Neo4jUnavailableError(f"Neo4j at {uri} refused the credentials: {error.message}") from error
-    except (ServiceUnavailable, SessionExpired, OSError) as error:
+    except (ServiceUnavailable, SessionExpired, TransientError, OSError) as error:
         raise Neo4jUnavailableError(
             f"Neo4j is not reachable at {uri} ({type(error).__name__}); "
             "start it with `taggraph neo4j start` or set TAGGRAPH_NEO4J_URI"

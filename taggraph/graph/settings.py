@@ -39,6 +39,7 @@ class Neo4jSettings(BaseSettings):
         pagecache: Page cache size of the local server, such as ``512m``.
         start_timeout_s: Seconds ``start`` waits for Bolt to answer.
         connect_timeout_s: Seconds a driver waits for a connection.
+        retry_time_s: Seconds a transaction is retried while the server is unreachable or busy.
 
     """
 
@@ -61,6 +62,7 @@ class Neo4jSettings(BaseSettings):
     pagecache: str = Field(default="512m", pattern=r"^[0-9]+[mMgG]$")
     start_timeout_s: float = Field(default=120.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
+    retry_time_s: float = Field(default=30.0, ge=0)
 
     @field_validator("uri")
     @classmethod

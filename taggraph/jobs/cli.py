@@ -5,11 +5,12 @@ import sys
 import typer
 from neo4j.exceptions import Neo4jError
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from typer.exceptions import TyperException
 
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.graph.errors import TaggraphError
-from taggraph.jobs.commands import extractor, graph, ingest, linker, neo4j, tagger
+from taggraph.jobs.commands import extractor, graph, ingest, linker, neo4j, serve, tagger
 from taggraph.jobs.commands.runtime import errors
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command(name="ingest")(ingest.ingest)
 app.command(name="tag")(tagger.tag)
 app.command(name="extract")(extractor.extract)
 app.command(name="link")(linker.link)
+app.command(name="serve")(serve.serve)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             for problem in error.errors()
         )
         errors.print(f"error: invalid setting: {problems}", markup=False)
+        return EXIT_USAGE
+    except SettingsError as error:
+        errors.print(f"error: invalid setting: {error}", markup=False)
         return EXIT_USAGE
     except Neo4jError as error:
         errors.print(f"error: Neo4j refused the request: {error.code}: {error.message}", markup=False)

@@ -239,3 +239,16 @@ def test_bad_linking_setting(capsys: pytest.CaptureFixture[str], monkeypatch: py
     code, _, err = run(capsys, "linker", "build")
     assert code == 2
     assert_one_clear_line(err, "linker_exact_max")
+
+
+def test_serve_with_malformed_keys_is_one_clear_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGGRAPH_API_KEYS", '{"a": {"key": "short", "role": "read"}}')
+    code, _, err = run(capsys, "serve")
+    assert code == 2
+    assert_one_clear_line(err, "invalid setting: keys")
+
+
+@pytest.mark.parametrize("flag", ["--port=0", "--port=http", "--workers=0", "--bogus"])
+def test_serve_flags_out_of_range(capsys: pytest.CaptureFixture[str], flag: str) -> None:
+    code, _, err = run(capsys, "serve", flag)
+    assert code == 2 and "Traceback" not in err

@@ -4,8 +4,11 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
+from taggraph.api.settings import ApiSettings, Role
 from taggraph.graph.settings import Neo4jSettings
+from taggraph.jobs.cli import main
 from taggraph.jobs.settings import IngestSettings
 
 
@@ -55,3 +58,41 @@ def test_environment_wins_over_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path:
     (tmp_path / ".env").write_text("TAGGRAPH_NEO4J_BOLT_PORT=7999\n")
     monkeypatch.setenv("TAGGRAPH_NEO4J_BOLT_PORT", "7111")
     assert Neo4jSettings().bolt_port == 7111
+
+
+def test_api_keys_from_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGGRAPH_API_KEYS", '{"recsys": {"key": "a-long-enough-secret", "role": "read"}}')
+    settings = ApiSettings()
+    assert settings.keys["recsys"].level == Role.READ
+    assert "a-long-enough-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    ["[]", '{"a": {"key": "short", "role": "read"}}', '{"a": {"key": "a-long-enough-secret", "role": "root"}}',
+     '{"a": {"key": "a-long-enough-secret", "role": "read"}, "b": {"key": "a-long-enough-secret", "role": "admin"}}',
+     '{"a": {"key": "a-long-enough-secret"}}', '{"a": {"key": "a-long-enough-secret", "role": "read", "extra": 1}}'],
+)
+def test_malformed_api_keys_are_refused(monkeypatch: pytest.MonkeyPatch, keys: str) -> None:
+    monkeypatch.setenv("TAGGRAPH_API_KEYS", keys)
+    with pytest.raises(ValidationError, match="keys"):
+        ApiSettings()
+
+
+def test_api_keys_that_are_not_json_are_refused(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TAGGRAPH_API_KEYS", "recsys=secret")
+    with pytest.raises(SettingsError, match="keys"):
+        ApiSettings()
+    assert main(["serve"]) == 2
+    assert "invalid setting" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TAGGRAPH_API_PORT", "0"), ("TAGGRAPH_API_WORKERS", "0"), ("TAGGRAPH_API_MAX_K", "-1"),
+     ("TAGGRAPH_API_MAX_BODY_BYTES", "10"), ("TAGGRAPH_API_NEO4J_RETRY_S", "-1"), ("TAGGRAPH_API_LOAD_MODELS", "maybe")],
+)
+def test_malformed_api_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name.removeprefix("TAGGRAPH_API_").lower()):
+        ApiSettings()

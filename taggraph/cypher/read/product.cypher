@@ -5,4 +5,4 @@ OPTIONAL MATCH path = (leaf)-[:SUBCATEGORY_OF*0..]->(root:Category)
 WHERE NOT (root)-[:SUBCATEGORY_OF]->()
 OPTIONAL MATCH (p)-[:HAS_BRAND]->(b:Brand)
 RETURN p {.*} AS product, [c IN reverse(nodes(path)) | c.name] AS category_path,
-       b.name AS brand
+       [c IN reverse(nodes(path)) | c.id] AS category_ids, b.name AS brand, b.id AS brand_id

@@ -1,0 +1,103 @@
+"""The models and indexes the service answers with, loaded once; what is missing says why."""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from taggraph.encoders.errors import ModelArtifactError
+from taggraph.graph.connection import GraphExecutor
+from taggraph.graph.errors import TaggraphError
+
+if TYPE_CHECKING:
+    from taggraph.encoders.tagger.tagger import Tagger
+    from taggraph.linker.linker import Linker
+
+log = logging.getLogger("taggraph.api")
+
+
+@dataclass
+class LoadedTagger:
+    """A tagger with the graph's Tag id of each of its labels."""
+
+    tagger: "Tagger"
+    tag_ids: dict[str, str]
+
+
+@dataclass
+class Models:
+    """What is loaded, by name, and why each missing part is missing.
+
+    Attributes:
+        taggers: Tagger of each product source (``myntra``, ``flipkart``...).
+        linker: The entity linker.
+        missing: Part name -> the reason it is not loaded and how to build it.
+
+    """
+
+    taggers: dict[str, LoadedTagger] = field(default_factory=dict)
+    linker: "Linker | None" = None
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def why(self, part: str) -> str:
+        """Why ``part`` (``linker``, ``tagger``) is not loaded."""
+        reasons = [
+            reason
+            for name, reason in self.missing.items()
+            if name in (part, "models") or name.startswith(f"{part}/")
+        ]
+        return "; ".join(reasons) or "not loaded"
+
+
+def load_models(executor: GraphExecutor, models_dir: Path, encoder: str | None) -> Models:
+    """Load every tagger under ``models_dir/tagger`` and the linker in ``models_dir/linker``.
+
+    A model that is absent, corrupt or stale against the graph is left out with its reason;
+    the routes that need it answer 503 with that reason.
+
+    Args:
+        executor: The graph, to check vocabularies against.
+        models_dir: Folder of the model directories.
+        encoder: Pretrained encoder of the linker.
+
+    """
+    models = Models()
+    tagger_root = models_dir / "tagger"
+    folders = sorted(p for p in tagger_root.iterdir() if p.is_dir()) if tagger_root.is_dir() else []
+    if not folders:
+        models.missing["tagger"] = f"no tagger under {tagger_root}; train one with `taggraph tagger train`"
+    for folder in folders:
+        try:
+            models.taggers[folder.name] = _load_tagger(executor, folder)
+        except (TaggraphError, ModelArtifactError) as error:
+            models.missing[f"tagger/{folder.name}"] = str(error)
+    try:
+        models.linker = _load_linker(executor, models_dir / "linker", encoder)
+    except (TaggraphError, ModelArtifactError) as error:
+        models.missing["linker"] = str(error)
+    for part, reason in models.missing.items():
+        log.warning("%s not loaded: %s", part, reason)
+    return models
+
+
+def _load_tagger(executor: GraphExecutor, folder: Path) -> LoadedTagger:
+    from taggraph.encoders.tagger.tagger import Tagger
+    from taggraph.jobs.settings import TaggerSettings
+    from taggraph.jobs.tagging.proposals import check_vocabulary, tag_ids
+
+    tagger = Tagger.load(folder)
+    check_vocabulary(executor, tagger)
+    tagger.set_precision(TaggerSettings().precision)
+    return LoadedTagger(tagger, tag_ids(executor, tagger))
+
+
+def _load_linker(executor: GraphExecutor, folder: Path, encoder: str | None) -> "Linker":
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.jobs.linking.entities import read_entities
+    from taggraph.linker.entities import vocabulary_version
+    from taggraph.linker.linker import Linker
+
+    if not folder.is_dir():
+        raise ModelArtifactError(f"no linker index at {folder}; build it with `taggraph linker build`")
+    version = vocabulary_version(read_entities(executor))
+    return Linker.load(folder, TextEmbedder(encoder), version)

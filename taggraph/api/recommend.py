@@ -1,0 +1,115 @@
+"""Ranked products for a user, seed products or tags, each with the graph path behind it."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from taggraph.api.schemas import Filters, Reason, ScoredProduct
+from taggraph.graph.connection import GraphExecutor
+
+SCAN = 300
+SEED_TAGS = 3
+HISTORY = 50
+
+
+@dataclass
+class Seeds:
+    """What a recommendation starts from.
+
+    Attributes:
+        product_ids: Seed products (a user's recent products, or those asked about).
+        tags: Tags asked for.
+        history: The seed products that are the user's own interactions.
+
+    """
+
+    product_ids: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    history: set[str] = field(default_factory=set)
+
+
+def user_seeds(executor: GraphExecutor, graph_user_id: str) -> list[str]:
+    """The products a user interacted with, most recent first."""
+    rows = executor.read("read/user_history", user_id=graph_user_id, limit=HISTORY)
+    return [row["id"] for row in rows]
+
+
+def recommend(executor: GraphExecutor, seeds: Seeds, k: int, filters: Filters) -> list[ScoredProduct]:
+    """Rank products by shared tags and by co-interaction, each scaled to 1 at its best, summed.
+
+    Args:
+        executor: The graph.
+        seeds: Seed products and tags.
+        k: How many products to return.
+        filters: Category (the product's category or an ancestor), brand and price range.
+
+    Returns:
+        Up to ``k`` products, best first, never a seed product.
+
+    """
+    window = {
+        "k": k * 2,
+        "scan": SCAN,
+        "exclude": seeds.product_ids,
+        **filters.model_dump(),
+    }
+    seed_tags = (
+        executor.read("read/seed_product_tags", seed_ids=seeds.product_ids) if seeds.product_ids else []
+    )
+    weights: dict[str, float] = {row["id"]: float(row["seeds"]) for row in seed_tags}
+    via_seed = {row["id"]: row["seed"] for row in seed_tags}
+    for tag in seeds.tags:
+        weights[tag] = weights.get(tag, 0.0) + 1.0
+    by_tags = (
+        executor.read(
+            "read/products_for_tags",
+            tags=[{"id": tag, "weight": weight} for tag, weight in weights.items()],
+            seed_tags=SEED_TAGS,
+            **window,
+        )
+        if weights
+        else []
+    )
+    by_users = (
+        executor.read("read/co_interacted_products", seed_ids=seeds.product_ids, **window)
+        if seeds.product_ids
+        else []
+    )
+    ranked: dict[str, dict[str, Any]] = {}
+    for rows, reasons in (
+        (
+            by_tags,
+            lambda row: [
+                _tag_reason(tag, via_seed.get(tag), row["id"], seeds.history) for tag in row["shared_tags"]
+            ],
+        ),
+        (by_users, lambda row: [_co_reason(row["seed"], row["id"], seeds.history)]),
+    ):
+        best = max((row["score"] for row in rows), default=0.0) or 1.0
+        for row in rows:
+            entry = ranked.setdefault(
+                row["id"],
+                {"id": row["id"], "name": row["name"], "price": row["price"], "score": 0.0, "reasons": []},
+            )
+            entry["score"] += row["score"] / best
+            entry["reasons"].extend(reasons(row))
+    order = sorted(ranked.values(), key=lambda entry: (-entry["score"], entry["id"]))
+    return [ScoredProduct(**entry) for entry in order[:k]]
+
+
+def _start(seed: str, history: set[str]) -> str:
+    product = f"(:Product {{id: {seed!r}}})"
+    return f"(:User)-[:INTERACTED]->{product}" if seed in history else product
+
+
+def _tag_reason(tag: str, seed: str | None, product: str, history: set[str]) -> Reason:
+    end = f"<-[:HAS_TAG]-(:Product {{id: {product!r}}})"
+    if seed is None:
+        return Reason(kind="shared_tag", via=tag, path=f"(:Tag {{id: {tag!r}}}){end}")
+    return Reason(
+        kind="shared_tag", via=tag, path=f"{_start(seed, history)}-[:HAS_TAG]->(:Tag {{id: {tag!r}}}){end}"
+    )
+
+
+def _co_reason(seed: str, product: str, history: set[str]) -> Reason:
+    path = f"{_start(seed, history)}<-[:INTERACTED]-(:User)-[:INTERACTED]->(:Product {{id: {product!r}}})"
+    return Reason(kind="co_interaction", via=seed, path=path)

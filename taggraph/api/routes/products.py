@@ -1,0 +1,79 @@
+"""Products: details, tags with provenance, similar products."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from taggraph.api.deps import ProductIdPath, ServiceDep, within
+from taggraph.api.schemas import HARD_MAX_K, Product, ProductTags, Reason, ScoredProduct, SimilarProducts
+from taggraph.api.security import Reader
+from taggraph.graph.reader import product, product_tags
+
+router = APIRouter(prefix="/v1/products", tags=["products"])
+NOT_FOUND = {404: {"description": "No product has this id."}}
+SIMILAR_SEED_TAGS = 2
+SIMILAR_SCAN = 200
+
+
+@router.get("/{product_id}", response_model=Product, responses=NOT_FOUND)
+def get_product(product_id: ProductIdPath, service: ServiceDep, _: Reader) -> Product:
+    """A product with its category path and brand."""
+    row = product(service.executor, product_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such product")
+    return Product(
+        **{key: row["product"].get(key) for key in ("id", "name", "description", "source", "price")},
+        category_path=row["category_path"] or [],
+        category_ids=row["category_ids"] or [],
+        brand=row["brand"],
+        brand_id=row["brand_id"],
+    )
+
+
+@router.get("/{product_id}/tags", response_model=ProductTags, responses=NOT_FOUND)
+def get_product_tags(product_id: ProductIdPath, service: ServiceDep, _: Reader) -> ProductTags:
+    """Every tag of a product with its provenance: source, status, score, model, surface form."""
+    rows = product_tags(service.executor, product_id)
+    if not rows and product(service.executor, product_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such product")
+    return ProductTags(product_id=product_id, tags=rows)
+
+
+@router.get("/{product_id}/similar", response_model=SimilarProducts, responses=NOT_FOUND)
+def get_similar(
+    product_id: ProductIdPath,
+    service: ServiceDep,
+    _: Reader,
+    k: Annotated[int, Query(ge=1, le=HARD_MAX_K)] = 10,
+) -> SimilarProducts:
+    """Products sharing the most (and the rarest) tags, the category and the brand of this one."""
+    k = within(k, service.settings.max_k, "k")
+    rows = service.executor.read(
+        "read/similar_products", product_id=product_id, k=k, seed_tags=SIMILAR_SEED_TAGS, scan=SIMILAR_SCAN
+    )
+    if not rows and product(service.executor, product_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such product")
+    return SimilarProducts(
+        product_id=product_id, method="shared_tags", results=[_scored(product_id, row) for row in rows]
+    )
+
+
+def _scored(product_id: str, row: dict) -> ScoredProduct:
+    ends = f"(:Product {{id: {product_id!r}}})", f"(:Product {{id: {row['id']!r}}})"
+    reasons = [
+        Reason(
+            kind="shared_tag",
+            via=tag,
+            path=f"{ends[0]}-[:HAS_TAG]->(:Tag {{id: {tag!r}}})<-[:HAS_TAG]-{ends[1]}",
+        )
+        for tag in row["shared_tags"]
+    ]
+    if row["category_id"]:
+        category = row["category_id"]
+        path = f"{ends[0]}-[:IN_CATEGORY]->(:Category {{id: {category!r}}})<-[:IN_CATEGORY]-{ends[1]}"
+        reasons.append(Reason(kind="same_category", via=category, path=path))
+    if row["brand_id"]:
+        brand = row["brand_id"]
+        path = f"{ends[0]}-[:HAS_BRAND]->(:Brand {{id: {brand!r}}})<-[:HAS_BRAND]-{ends[1]}"
+        reasons.append(Reason(kind="same_brand", via=brand, path=path))
+    return ScoredProduct(id=row["id"], name=row["name"], score=row["score"], reasons=reasons)

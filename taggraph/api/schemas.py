@@ -1,0 +1,317 @@
+"""Request and response bodies of the HTTP API."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:15970"])]
+TagId = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["tag:colour:navy-blue"])
+]
+HARD_MAX_K = 1000
+HARD_MAX_ITEMS = 500
+
+
+class Strict(BaseModel):
+    """Bodies refuse fields they do not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Product(BaseModel):
+    """A product with its category path (root first) and brand."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    source: str | None = None
+    price: float | None = None
+    category_path: list[str] = []
+    category_ids: list[str] = []
+    brand: str | None = None
+    brand_id: str | None = None
+
+
+class TagEdge(BaseModel):
+    """One tag of a product and where it came from.
+
+    Attributes:
+        source: ``catalog``, ``tagger``, ``extractor``, ``gnn``, ``fused`` or ``human``.
+        status: ``proposed``, ``approved`` or ``rejected``.
+        surface: For a generated tag, the text it was generated from.
+
+    """
+
+    tag_id: str
+    name: str | None
+    kind: str | None
+    tag_status: str | None
+    source: str | None
+    status: str | None
+    score: float | None = None
+    model: str | None = None
+    reviewer: str | None = None
+    surface: str | None = None
+    updated_at: str | None = None
+
+
+class ProductTags(BaseModel):
+    """All tags of a product."""
+
+    product_id: str
+    tags: list[TagEdge]
+
+
+class Reason(BaseModel):
+    """Why a product was returned: the graph path that produced it.
+
+    Attributes:
+        kind: ``shared_tag``, ``same_category``, ``same_brand`` or ``co_interaction``.
+        via: The tag, category, brand or seed product the path goes through.
+        path: The path in Cypher notation.
+
+    """
+
+    kind: Literal["shared_tag", "same_category", "same_brand", "co_interaction"]
+    via: str
+    path: str
+
+
+class ScoredProduct(BaseModel):
+    """A product in a ranked answer."""
+
+    id: str
+    name: str | None
+    price: float | None = None
+    score: float
+    reasons: list[Reason]
+
+
+class SimilarProducts(BaseModel):
+    """Products like one product, most alike first."""
+
+    product_id: str
+    method: Literal["shared_tags"]
+    results: list[ScoredProduct]
+
+
+class Filters(Strict):
+    """Restrictions on recommended products."""
+
+    category_id: Annotated[str, Field(min_length=1, max_length=300, pattern=ID_PATTERN)] | None = None
+    brand_id: Id | None = None
+    min_price: Annotated[float, Field(ge=0, le=1e12)] | None = None
+    max_price: Annotated[float, Field(ge=0, le=1e12)] | None = None
+
+
+class RecommendationRequest(Strict):
+    """Whom or what to recommend for: a user, seed products or tags (one or more of them)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"product_ids": ["myntra:15970"], "k": 5, "filters": {"category_id": "myntra:cat:apparel"}},
+                {"tags": ["tag:colour:navy-blue", "tag:article_type:shirts"], "k": 10},
+                {"user_id": "beauty:A2CZ0PZ6EB3BWJ", "k": 10},
+            ]
+        },
+    )
+
+    user_id: (
+        Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[a-z0-9_]+:[^\x00-\x1f\x7f]+$")] | None
+    ) = None
+    product_ids: Annotated[list[Id], Field(max_length=HARD_MAX_ITEMS)] = []
+    tags: Annotated[list[TagId], Field(max_length=HARD_MAX_ITEMS)] = []
+    k: Annotated[int, Field(ge=1, le=HARD_MAX_K)] = 10
+    filters: Filters = Filters()
+
+    @model_validator(mode="after")
+    def _something_to_go_on(self) -> "RecommendationRequest":
+        if self.user_id is None and not self.product_ids and not self.tags:
+            raise ValueError("give user_id, product_ids or tags")
+        return self
+
+
+class Recommendations(BaseModel):
+    """Recommended products, best first."""
+
+    results: list[ScoredProduct]
+
+
+class TagProduct(BaseModel):
+    """A product carrying a tag, with the edge's provenance."""
+
+    id: str
+    name: str | None
+    source: str | None
+    status: str | None
+    score: float | None = None
+
+
+class TagProductsPage(BaseModel):
+    """One page of a tag's products; ``next_after`` fetches the next page."""
+
+    tag_id: str
+    products: list[TagProduct]
+    next_after: str | None
+
+
+class TagMatch(BaseModel):
+    """An entity a text links to, with the linker's probability."""
+
+    id: str
+    name: str
+    kind: str
+    score: float
+
+
+class TagSearch(BaseModel):
+    """Entities for a text: the linker's decision and its nearest candidates.
+
+    Attributes:
+        linked: The entity the text links to, or None when it links to nothing (NIL).
+        method: ``alias`` (an exact name or alias), ``search`` (decided by the scorer) or ``nil``.
+
+    """
+
+    query: str
+    linked: TagMatch | None
+    method: str
+    candidates: list[TagMatch]
+
+
+class TagTextRequest(Strict):
+    """New product text to tag; nothing is written to the graph."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Turtle Check Men Navy Blue Shirt", "source": "myntra"}]},
+    )
+
+    title: Annotated[str, Field(min_length=1, max_length=100_000)]
+    description: Annotated[str, Field(max_length=100_000)] = ""
+    source: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")] | None = None
+
+
+class PredictedTag(BaseModel):
+    """A tag the tagger gives the text, above its calibrated threshold."""
+
+    label: str
+    tag_id: str | None
+    score: float
+
+
+class TaggedText(BaseModel):
+    """The tagger's tags for a text."""
+
+    source: str
+    model: str
+    tags: list[PredictedTag]
+
+
+class ProposedTag(BaseModel):
+    """A proposed product tag awaiting review."""
+
+    product_id: str
+    product_name: str | None
+    tag_id: str
+    tag_name: str | None
+    kind: str | None
+    tag_status: str | None
+    source: str | None
+    score: float | None
+    model: str | None
+    surface: str | None
+
+
+class CandidateEntity(BaseModel):
+    """A tag generated from text that linked to no entity, with the nearest entities."""
+
+    tag_id: str
+    name: str | None
+    kind: str | None
+    surfaces: list[str]
+    suggested_ids: list[str]
+    suggested_scores: list[float]
+    products: int
+
+
+class ReviewQueue(BaseModel):
+    """What awaits review, least confident first."""
+
+    proposals: list[ProposedTag]
+    candidates: list[CandidateEntity]
+
+
+class Decision(Strict):
+    """One review decision.
+
+    ``approve``/``reject`` with ``product_id``: that product's tag becomes a human fact.
+    ``approve``/``reject`` without it: a candidate entity becomes a tag, or is dropped.
+    ``merge``: the candidate ``tag_id`` is the entity ``into_id`` (a tag or brand).
+    """
+
+    action: Literal["approve", "reject", "merge"]
+    tag_id: TagId
+    product_id: Id | None = None
+    into_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_action(self) -> "Decision":
+        if self.action == "merge" and (self.into_id is None or self.product_id is not None):
+            raise ValueError("merge takes tag_id (the candidate) and into_id, and no product_id")
+        if self.action != "merge" and self.into_id is not None:
+            raise ValueError("into_id belongs to merge only")
+        return self
+
+
+class DecisionsRequest(Strict):
+    """A batch of review decisions, applied in one transaction."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decisions": [
+                        {"action": "approve", "product_id": "myntra:15970", "tag_id": "tag:colour:navy-blue"},
+                        {"action": "merge", "tag_id": "tag:brand:roadstr", "into_id": "brand:roadster"},
+                    ]
+                }
+            ]
+        },
+    )
+
+    decisions: Annotated[list[Decision], Field(min_length=1, max_length=HARD_MAX_ITEMS)]
+
+
+class NotApplied(BaseModel):
+    """A decision that changed nothing, and why."""
+
+    index: int
+    reason: str
+
+
+class DecisionsResult(BaseModel):
+    """What a batch of decisions changed."""
+
+    reviewer: str
+    applied: int
+    not_applied: list[NotApplied]
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """Whether the service can answer: Neo4j reachable, models loaded (or why not)."""
+
+    ready: bool
+    neo4j: str
+    loaded: list[str]
+    missing: dict[str, str]

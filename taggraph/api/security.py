@@ -1,0 +1,61 @@
+"""API keys and roles: who is calling, and whether their role allows the route."""
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader
+
+from taggraph.api.settings import ApiSettings, Role
+
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="A key from TAGGRAPH_API_KEYS.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The client a key belongs to.
+
+    Attributes:
+        name: Client name from the settings; recorded as the reviewer of its decisions.
+        role: Its role.
+
+    """
+
+    name: str
+    role: Role
+
+
+def identify(settings: ApiSettings, key: str | None) -> Principal | None:
+    """The client whose key is ``key``, comparing in constant time; None when no key matches."""
+    if not key:
+        return None
+    found = None
+    for name, entry in settings.keys.items():
+        if hmac.compare_digest(entry.key.get_secret_value().encode(), key.encode()):
+            found = Principal(name, entry.level)
+    return found
+
+
+def require(role: Role) -> Callable[..., Principal]:
+    """A dependency that answers 401 without a valid key and 403 when its role is below ``role``."""
+
+    def dependency(request: Request, key: Annotated[str | None, Security(API_KEY_HEADER)]) -> Principal:
+        principal = identify(request.app.state.service.settings, key)
+        if principal is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "missing or unknown API key",
+                headers={"WWW-Authenticate": "APIKey"},
+            )
+        if principal.role < role:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this route needs the {role.name.lower()} role")
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(require(Role.READ))]
+Reviewer = Annotated[Principal, Depends(require(Role.REVIEW))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]

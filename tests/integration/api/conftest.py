@@ -1,0 +1,115 @@
+"""A small demo graph (Myntra, Flipkart, one shop's sequences), tiny models, and the app on them."""
+
+import csv
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from taggraph.api.app import create_app
+from taggraph.api.settings import ApiSettings
+from taggraph.encoders.embedder import TextEmbedder
+from taggraph.encoders.tagger.training import TrainingConfig
+from taggraph.graph.connection import GraphExecutor
+from taggraph.graph.schema import clear_graph
+from taggraph.graph.settings import Neo4jSettings
+from taggraph.graph.writer import BatchWriter
+from taggraph.jobs.ingest.pipeline import run_ingest
+from taggraph.jobs.ingest.pseudonym import load_pseudonymiser
+from taggraph.jobs.ingest.sources.base import Source, SourceContext
+from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
+from taggraph.jobs.ingest.sources.myntra import MyntraSource
+from taggraph.jobs.ingest.sources.sequences import SequenceSource
+from taggraph.jobs.linking.build import build_linker
+from taggraph.jobs.settings import IngestSettings
+from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+from tests.support.catalog import first_rows
+from tests.support.tiny_encoder import make_tiny_encoder
+
+KEYS = {
+    "recsys": "read-key-0123456789abcdef",
+    "ana": "review-key-0123456789abcdef",
+    "ops": "admin-key-0123456789abcdef",
+}
+ROLES = {"recsys": "read", "ana": "review", "ops": "admin"}
+READ = {"X-API-Key": KEYS["recsys"]}
+REVIEW = {"X-API-Key": KEYS["ana"]}
+# Sequences of a shop: u1 and u2 share items 1 and 2, so co-interaction links u1 to item 4.
+SEQUENCES = "u1 1 2 3\nu2 1 2 4\nu3 5\n"
+
+
+def ingest_all(executor: GraphExecutor, demo_dir: Path, folder: Path) -> None:
+    """Ingest 300 Myntra rows, 150 Flipkart rows and the shop's sequences."""
+    context = SourceContext(pseudonymiser=load_pseudonymiser(IngestSettings()))
+    myntra = first_rows(demo_dir / "myntra_styles.csv", 300, folder / "styles.csv")
+    flipkart = first_rows(demo_dir / "flipkart.csv", 150, folder / "flipkart.csv")
+    (folder / "shop.txt").write_text(SEQUENCES)
+    (folder / "shop_item2attributes.json").write_text("{}")
+    sources: list[tuple[Source, Path]] = [
+        (MyntraSource(context), myntra),
+        (FlipkartSource(context), flipkart),
+        (SequenceSource(context), folder / "shop.txt"),
+    ]
+    for source, path in sources:
+        run_ingest(source, path, BatchWriter(executor, 500), folder / "rejects", folder / "state", 500)
+
+
+@pytest.fixture(scope="module")
+def api_graph(
+    session_executor: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> GraphExecutor:
+    clear_graph(session_executor)
+    ingest_all(session_executor, demo_dir, tmp_path_factory.mktemp("api-data"))
+    return session_executor
+
+
+@pytest.fixture(scope="module")
+def models_dir(api_graph: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Myntra tagger and the linker over the graph's entities."""
+    folder = tmp_path_factory.mktemp("models")
+    with (demo_dir / "myntra_styles.csv").open(encoding="utf-8") as handle:
+        titles = [
+            row["productDisplayName"] for _, row in zip(range(300), csv.DictReader(handle), strict=False)
+        ]
+    encoder = make_tiny_encoder(tmp_path_factory.mktemp("encoder"), titles)
+    job = TaggerJob("myntra", ("article_type", "colour", "gender"), min_support=3, encoder=str(encoder))
+    config = TrainingConfig(epochs=2, batch_size=32, encoder_lr=1e-3, head_lr=1e-2, max_length=24)
+    tagger, _ = train_job(load_splits(api_graph, job), job, config)
+    tagger.save(folder / "tagger" / "myntra")
+    build_linker(api_graph, TextEmbedder(), folder / "linker")
+    return folder
+
+
+def api_settings(models_dir: Path | None, **overrides: object) -> ApiSettings:
+    keys = {name: {"key": key, "role": ROLES[name]} for name, key in KEYS.items()}
+    return ApiSettings(
+        keys=keys,
+        models_dir=models_dir or Path("/nonexistent"),
+        load_models=models_dir is not None,
+        **overrides,
+    )
+
+
+def wait_ready(client: TestClient, timeout_s: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = client.get("/readyz")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response.json()
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def client(models_dir: Path, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+    app = create_app(api_settings(models_dir), neo4j_settings)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        ready = wait_ready(test_client)
+        assert ready["ready"], ready
+        yield test_client
+
+
+def as_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True)
