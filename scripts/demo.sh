@@ -2,7 +2,8 @@
 # One command on a fresh machine: install everything (environment, local Neo4j), then run the
 # main job end to end on the shipped demo catalog: ingest, fine-tune the tagger, evaluate it
 # beside the baselines, write its proposed tags, train the attribute extractor, link the values
-# it extracts to graph entities (or propose candidate tags), and print what the graph holds.
+# it extracts to graph entities (or propose candidate tags), print what the graph holds, and
+# start the HTTP API for a few example calls.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$repo"
@@ -22,4 +23,28 @@ taggraph extract myntra
 taggraph linker build
 taggraph link generated/myntra.jsonl
 taggraph graph stats
+
+# The API, with a key made for this demo, answering a few calls; then stopped.
+demo_key="demo-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export TAGGRAPH_API_KEYS="{\"demo\": {\"key\": \"$demo_key\", \"role\": \"review\"}}"
+export TAGGRAPH_API_PORT="${TAGGRAPH_API_PORT:-8000}"
+api="http://127.0.0.1:$TAGGRAPH_API_PORT"
+taggraph serve >/tmp/taggraph-demo-api.log 2>&1 &
+api_pid=$!
+trap 'kill $api_pid 2>/dev/null || true' EXIT
+for _ in $(seq 120); do
+  curl -sf "$api/readyz" >/dev/null && break
+  sleep 1
+done
+show() { echo "+ $*"; curl -sf -H "X-API-Key: $demo_key" "$@" | head -c 600; echo; }
+show "$api/readyz"
+show "$api/v1/products/myntra:33554/tags"
+show "$api/v1/products/myntra:33554/similar?k=3"
+show -X POST "$api/v1/recommendations" -H 'content-type: application/json' \
+  -d '{"tags": ["tag:colour:navy-blue", "tag:article_type:shirts"], "k": 3}'
+show -X POST "$api/v1/tag" -H 'content-type: application/json' \
+  -d '{"title": "Roadster Men Navy Blue Slim Fit Jeans", "source": "myntra"}'
+show "$api/v1/tags/search?q=navy%20blu&kind=colour"
+show "$api/v1/review/queue?limit=2"
+kill $api_pid
 echo "Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password from TAGGRAPH_NEO4J_PASSWORD)"

@@ -33,7 +33,7 @@ def within(value: int, limit: int, name: str) -> int:
 ServiceDep = Annotated[Service, Depends(get_service)]
 ModelsDep = Annotated[Models, Depends(get_models)]
 ProductIdPath = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:15970"])
+    str, Path(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:33554"])
 ]
 TagIdPath = Annotated[
     str, Path(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["tag:colour:navy-blue"])

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
-Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:15970"])]
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:33554"])]
 TagId = Annotated[
     str, Field(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["tag:colour:navy-blue"])
 ]
@@ -112,9 +112,9 @@ class RecommendationRequest(Strict):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"product_ids": ["myntra:15970"], "k": 5, "filters": {"category_id": "myntra:cat:apparel"}},
+                {"product_ids": ["myntra:33554"], "k": 5, "filters": {"category_id": "myntra:cat:apparel"}},
                 {"tags": ["tag:colour:navy-blue", "tag:article_type:shirts"], "k": 10},
-                {"user_id": "beauty:A2CZ0PZ6EB3BWJ", "k": 10},
+                {"user_id": "beauty:7", "k": 10},
             ]
         },
     )
@@ -276,7 +276,7 @@ class DecisionsRequest(Strict):
             "examples": [
                 {
                     "decisions": [
-                        {"action": "approve", "product_id": "myntra:15970", "tag_id": "tag:colour:navy-blue"},
+                        {"action": "approve", "product_id": "myntra:33554", "tag_id": "tag:colour:navy-blue"},
                         {"action": "merge", "tag_id": "tag:brand:roadstr", "into_id": "brand:roadster"},
                     ]
                 }
