@@ -3,8 +3,10 @@ concurrencies, beside the same Cypher issued straight through the neo4j driver.
 
 The service runs as `taggraph serve` (uvicorn, one worker unless --workers) on loopback against
 the configured Neo4j, which should hold the full Myntra file (`taggraph ingest myntra
-../shared/data/catalog/myntra_styles.csv`). The load generator is an asyncio httpx client in this
-process, with `concurrency` requests in flight, each on a random Myntra product, for --seconds
+../shared/data/catalog/myntra_styles.csv`). The load generator is a minimal asyncio HTTP/1.1
+client in this process (keep-alive connections, as wrk uses; an httpx client costs several times
+more CPU per request, which this 2-core machine would take from the service), with `concurrency`
+connections each keeping one request in flight, each on a random Myntra product, for --seconds
 after a short warm-up. The driver rows run the statements the routes run (one for /tags and
 /similar, three for /recommendations) from `concurrency` threads over one driver, so the
 difference is what the HTTP layer costs: FastAPI, validation, JSON, uvicorn. Everything,
@@ -32,7 +34,7 @@ import httpx
 import numpy as np
 
 from taggraph.api.recommend import SCAN, SEED_TAGS
-from taggraph.api.routes.products import SIMILAR_SCAN, SIMILAR_SEED_TAGS
+from taggraph.api.routes.products import SIMILAR_SCAN
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.settings import Neo4jSettings
 
@@ -55,8 +57,7 @@ def driver_call(executor: GraphExecutor, name: str) -> Callable[[str], object]:
     if name == "tags":
         return lambda pid: executor.read("read/product_tags", product_id=pid)
     if name == "similar":
-        return lambda pid: executor.read("read/similar_products", product_id=pid, k=10,
-                                         seed_tags=SIMILAR_SEED_TAGS, scan=SIMILAR_SCAN)
+        return lambda pid: executor.read("read/similar_products", product_id=pid, k=10, scan=SIMILAR_SCAN)
 
     def recommend(pid: str) -> object:
         window = {"k": 20, "scan": SCAN, "exclude": [pid], **FILTERS}
@@ -74,33 +75,51 @@ def summary(latencies: list[float], errors: int, seconds: float) -> dict:
             "p50_ms": float(np.percentile(values, 50)), "p99_ms": float(np.percentile(values, 99))}
 
 
-async def http_load(name: str, ids: list[str], concurrency: int, seconds: float, warmup: float) -> dict:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", headers={"X-API-Key": KEY},
-                                 limits=limits, timeout=30) as client:
-        latencies: list[float] = []
-        errors = 0
-        start = time.perf_counter()
-        measure_from, stop_at = start + warmup, start + warmup + seconds
+def encode(method: str, url: str, body: dict | None) -> bytes:
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = (f"{method} {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {KEY}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+    return head.encode() + payload
 
-        async def worker(seed: int) -> None:
-            nonlocal errors
-            rng = random.Random(seed)
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """Send one request on a keep-alive connection; read the whole response; return its status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:"))
+    await reader.readexactly(length)
+    return int(lines[0].split()[1])
+
+
+async def http_load(name: str, ids: list[str], concurrency: int, seconds: float, warmup: float) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    start = time.perf_counter()
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+
+    async def connection(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+        try:
             while (now := time.perf_counter()) < stop_at:
-                method, url, body = http_request(name, rng.choice(ids))
                 try:
-                    response = await client.request(method, url, json=body)
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
+                    ok = await exchange(reader, writer, encode(*http_request(name, rng.choice(ids)))) == 200
+                except (OSError, asyncio.IncompleteReadError, StopIteration):
                     ok = False
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
                 done = time.perf_counter()
                 if now >= measure_from:
                     if ok:
                         latencies.append(done - now)
                     else:
                         errors += 1
+        finally:
+            writer.close()
 
-        await asyncio.gather(*(worker(seed) for seed in range(concurrency)))
+    await asyncio.gather(*(connection(seed) for seed in range(concurrency)))
     return summary(latencies, errors, seconds)
 
 

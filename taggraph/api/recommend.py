@@ -6,8 +6,8 @@ from typing import Any
 from taggraph.api.schemas import Filters, Reason, ScoredProduct
 from taggraph.graph.connection import GraphExecutor
 
-SCAN = 300
-SEED_TAGS = 3
+SCAN = 100
+SEED_TAGS = 2
 HISTORY = 50
 
 

@@ -67,13 +67,14 @@ class Reason(BaseModel):
     """Why a product was returned: the graph path that produced it.
 
     Attributes:
-        kind: ``shared_tag``, ``same_category``, ``same_brand`` or ``co_interaction``.
-        via: The tag, category, brand or seed product the path goes through.
-        path: The path in Cypher notation.
+        kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction`` or
+            ``embedding`` (a nearest neighbour of the GNN embedding).
+        via: The tag, category, brand or seed product the path goes through, or the vector index.
+        path: The path in Cypher notation (for ``embedding``, the index and the cosine).
 
     """
 
-    kind: Literal["shared_tag", "same_category", "same_brand", "co_interaction"]
+    kind: Literal["shared_tag", "same_category", "same_brand", "co_interaction", "embedding"]
     via: str
     path: str
 
@@ -89,10 +90,15 @@ class ScoredProduct(BaseModel):
 
 
 class SimilarProducts(BaseModel):
-    """Products like one product, most alike first."""
+    """Products like one product, most alike first.
+
+    Attributes:
+        method: ``shared_tags``, or ``shared_tags+embedding`` once ``taggraph embed`` has run.
+
+    """
 
     product_id: str
-    method: Literal["shared_tags"]
+    method: Literal["shared_tags", "shared_tags+embedding"]
     results: list[ScoredProduct]
 
 

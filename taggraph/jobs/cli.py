@@ -10,7 +10,7 @@ from typer.exceptions import TyperException
 
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.graph.errors import TaggraphError
-from taggraph.jobs.commands import extractor, graph, ingest, linker, neo4j, serve, tagger
+from taggraph.jobs.commands import extractor, gnn, graph, ingest, linker, neo4j, serve, tagger
 from taggraph.jobs.commands.runtime import errors
 
 app = typer.Typer(
@@ -25,11 +25,15 @@ app.add_typer(graph.app, name="graph")
 app.add_typer(tagger.app, name="tagger")
 app.add_typer(extractor.app, name="extractor")
 app.add_typer(linker.app, name="linker")
+app.add_typer(gnn.app, name="gnn")
 app.command(name="ingest")(ingest.ingest)
 app.command(name="tag")(tagger.tag)
 app.command(name="extract")(extractor.extract)
 app.command(name="link")(linker.link)
 app.command(name="serve")(serve.serve)
+app.command(name="refine")(gnn.refine)
+app.command(name="export")(gnn.export)
+app.command(name="embed")(gnn.embed)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

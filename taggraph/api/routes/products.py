@@ -11,8 +11,7 @@ from taggraph.graph.reader import product, product_tags
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 NOT_FOUND = {404: {"description": "No product has this id."}}
-SIMILAR_SEED_TAGS = 2
-SIMILAR_SCAN = 200
+SIMILAR_SCAN = 50
 
 
 @router.get("/{product_id}", response_model=Product, responses=NOT_FOUND)
@@ -46,16 +45,32 @@ def get_similar(
     _: Reader,
     k: Annotated[int, Query(ge=1, le=HARD_MAX_K)] = 10,
 ) -> SimilarProducts:
-    """Products sharing the most (and the rarest) tags, the category and the brand of this one."""
+    """Products sharing the most (and the rarest) tags, the category and the brand of this one.
+
+    Once ``taggraph embed`` has run, the nearest products by GNN embedding join them: each
+    source's score is scaled to 1 at its best and the two are summed.
+    """
     k = within(k, service.settings.max_k, "k")
     rows = service.executor.read(
-        "read/similar_products", product_id=product_id, k=k, seed_tags=SIMILAR_SEED_TAGS, scan=SIMILAR_SCAN
+        "read/similar_products", product_id=product_id, k=k, scan=SIMILAR_SCAN
     )
     if not rows and product(service.executor, product_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such product")
-    return SimilarProducts(
-        product_id=product_id, method="shared_tags", results=[_scored(product_id, row) for row in rows]
-    )
+    results = {row["id"]: _scored(product_id, row) for row in rows}
+    if not service.has_product_embeddings():
+        return SimilarProducts(product_id=product_id, method="shared_tags", results=list(results.values()))
+    best = max((result.score for result in results.values()), default=1.0) or 1.0
+    for result in results.values():
+        result.score /= best
+    for row in service.executor.read("read/similar_products_by_embedding", product_id=product_id, k=k):
+        result = results.setdefault(
+            row["id"], ScoredProduct(id=row["id"], name=row["name"], score=0.0, reasons=[])
+        )
+        result.score += row["score"]
+        path = f"vector index product_embedding, cosine {2 * row['score'] - 1:.3f}"
+        result.reasons.append(Reason(kind="embedding", via="product_embedding", path=path))
+    ranked = sorted(results.values(), key=lambda result: (-result.score, result.id))[:k]
+    return SimilarProducts(product_id=product_id, method="shared_tags+embedding", results=ranked)
 
 
 def _scored(product_id: str, row: dict) -> ScoredProduct:

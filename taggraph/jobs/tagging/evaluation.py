@@ -42,9 +42,10 @@ def split_products(products: list[LabelledProduct], space: LabelSpace) -> Splits
     return Splits(space, parts["train"], parts["validation"], parts["test"])
 
 
-def _scored(
+def calibrated_metrics(
     splits: Splits, validation_scores: np.ndarray, test_scores: np.ndarray, seconds: float
 ) -> dict[str, Any]:
+    """Test metrics of scores decoded with per-label thresholds calibrated on validation."""
     space = splits.space
     thresholds = calibrate_thresholds(validation_scores, splits.truth("validation"), space)
     kinds = {kind: space.columns_of_kind(kind) for kind in space.kinds}
@@ -93,7 +94,8 @@ def compare_with_baselines(
     def run(name: str, score: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
         started = time.perf_counter()
         validation_scores, test_scores = score()
-        results[name] = _scored(splits, validation_scores, test_scores, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        results[name] = calibrated_metrics(splits, validation_scores, test_scores, seconds)
         log(f"{name}: micro-F1 {results[name]['micro_f1']:.4f}")
 
     run(

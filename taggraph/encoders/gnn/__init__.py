@@ -1,0 +1,1 @@
+"""The graph neural network: a heterogeneous encoder of the product graph and link scoring."""

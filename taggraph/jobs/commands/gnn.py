@@ -1,0 +1,163 @@
+"""``taggraph gnn train``, ``taggraph refine`` and ``taggraph export``: the graph model and the graph out."""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from taggraph.encoders.embedder import TextEmbedder
+from taggraph.encoders.gnn.model import GraphModel
+from taggraph.encoders.gnn.training import GNNConfig
+from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.graph.errors import InputError
+from taggraph.graph.export import read_snapshot, to_networkx, write_parquet
+from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.jobs.gnn.embed import run_embed
+from taggraph.jobs.gnn.refine import run_refine, train_refiner
+from taggraph.jobs.settings import TaggerSettings
+
+app = typer.Typer(help="Train the graph neural network that refines the tagger's scores.")
+TaggerOption = Annotated[Path, typer.Option(help="The tagger model directory the GNN works beside.")]
+
+
+@app.command()
+def train(
+    tagger: TaggerOption,
+    epochs: Annotated[int, typer.Option(min=1, max=10_000)] = 200,
+    hidden: Annotated[int, typer.Option(min=8, max=2048)] = 128,
+    layers: Annotated[int, typer.Option(min=1, max=6)] = 2,
+    lr: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 5e-3,
+    seed: Annotated[int, typer.Option()] = 0,
+    out: Annotated[
+        Path | None, typer.Option(help="Model directory (default: <models-dir>/gnn/<source>).")
+    ] = None,
+) -> None:
+    """Train the GNN on the tagger's labels over the product graph; fit the fused score.
+
+    Products are split as the tagger's were; test products' tags are hidden from the graph. The
+    table compares the tagger alone, the GNN alone and the fused score on the test split.
+    """
+    settings = TaggerSettings()
+    text_tagger = Tagger.load(tagger)
+    config = GNNConfig(hidden=hidden, layers=layers, epochs=epochs, lr=lr, seed=seed)
+    with open_graph() as executor:
+        model, report = train_refiner(executor, text_tagger, TextEmbedder(settings.encoder), config)
+    target = model.save(out or settings.models_dir / "gnn" / str(model.meta["source"]))
+    table = Table("scores", "micro-F1", "macro-F1", "P@1", "mAP", title="test split")
+    for name, metrics in report.metrics.items():
+        table.add_row(
+            name,
+            f"{metrics['micro_f1']:.4f}",
+            f"{metrics['macro_f1']:.4f}",
+            f"{metrics['p_at_1']:.3f}",
+            f"{metrics['map']:.3f}",
+        )
+    console.print(table)
+    fusion = report.fusion
+    console.print(
+        f"fused = sigmoid({fusion.tagger_weight:.2f} logit(tagger) + {fusion.gnn_weight:.2f} logit(gnn) "
+        f"+ {fusion.bias:.2f}); {report.epochs} epochs in {report.seconds:.0f} s; saved to {target}"
+    )
+
+
+@app.command()
+def refine(
+    tagger: TaggerOption,
+    model: Annotated[
+        Path | None, typer.Option(help="GNN model directory (default: <models-dir>/gnn/<source>).")
+    ] = None,
+    page_size: Annotated[int, typer.Option(min=1, max=100_000, help="Products per transaction.")] = 1000,
+) -> None:
+    """Write fused proposals, HAS_TAG {source: 'fused', status: 'proposed'}, for the source's products.
+
+    Human decisions and catalog edges are never changed; earlier fused proposals are replaced.
+    """
+    settings = TaggerSettings()
+    text_tagger = Tagger.load(tagger)
+    text_tagger.set_precision(settings.precision)
+    graph_model = GraphModel.load(model or settings.models_dir / "gnn" / str(text_tagger.meta.get("source")))
+    with open_graph() as executor:
+        counts = run_refine(executor, graph_model, text_tagger, TextEmbedder(settings.encoder), page_size)
+    console.print(f"{counts['products']:,} products scored, {counts['proposed']:,} fused proposals written")
+
+
+def embed(
+    out: Annotated[Path, typer.Option(help="Folder of embeddings.parquet and embeddings.npz.")] = Path(
+        "embeddings"
+    ),
+    model: Annotated[
+        Path | None, typer.Option(help="Embedding GNN directory (default: <models-dir>/gnn/embed).")
+    ] = None,
+    retrain: Annotated[bool, typer.Option(help="Train even when a saved model fits the graph.")] = False,
+    epochs: Annotated[int, typer.Option(min=1, max=10_000)] = 200,
+    hidden: Annotated[int, typer.Option(min=8, max=2048)] = 128,
+    seed: Annotated[int, typer.Option()] = 0,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Nodes per write transaction.")] = 1000,
+) -> None:
+    """Write GNN embeddings of every product and tag to Neo4j and to files.
+
+    Nodes get the property `embedding` (vector indexes `product_embedding`, `tag_embedding`);
+    the same seed and graph give the same vectors.
+    """
+    settings = TaggerSettings()
+    config = GNNConfig(hidden=hidden, epochs=epochs, seed=seed)
+    with open_graph() as executor:
+        report = run_embed(
+            executor,
+            TextEmbedder(settings.encoder),
+            config,
+            out,
+            model or settings.models_dir / "gnn" / "embed",
+            retrain,
+            batch_size,
+        )
+    how = "trained" if report.trained else "loaded"
+    console.print(
+        f"run {report.run_id}: {report.products:,} products and {report.tags:,} tags embedded "
+        f"({report.dimension}-d, model {how}); {', '.join(str(path) for path in report.files)}"
+    )
+
+
+class ExportFormat(StrEnum):
+    """What ``taggraph export`` writes."""
+
+    PYG = "pyg"
+    NETWORKX = "networkx"
+    PARQUET = "parquet"
+
+
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder to write into.")],
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="pyg, networkx or parquet.")
+    ] = ExportFormat.PARQUET,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Product source to keep. Repeat; all when absent.")
+    ] = None,
+) -> None:
+    """Export the graph with stable integer ids (id order per node type) and no raw user id.
+
+    pyg: graph.pt (a HeteroData with text features) and ids.json; networkx: graph.graphml;
+    parquet: nodes.parquet and edges.parquet.
+    """
+    with open_graph() as executor:
+        snapshot = read_snapshot(executor, source or None)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if format is ExportFormat.PARQUET:
+            written = write_parquet(snapshot, out)
+        elif format is ExportFormat.NETWORKX:
+            import networkx as nx
+
+            written = [out / "graph.graphml"]
+            nx.write_graphml(to_networkx(snapshot), written[0])
+        else:
+            from taggraph.jobs.gnn.dataset import write_pyg
+
+            written = write_pyg(snapshot, TextEmbedder(TaggerSettings().encoder), out)
+    except OSError as error:
+        raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
+    counts = ", ".join(f"{count:,} {name}" for name, count in snapshot.counts().items())
+    console.print(f"exported {counts} to {', '.join(str(path) for path in written)}")
