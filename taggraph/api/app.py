@@ -5,6 +5,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -42,6 +43,7 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         with create_driver(neo4j) as driver:
             service = Service(settings, GraphExecutor.from_settings(driver, neo4j), pseudonymiser)
             app.state.service = service

@@ -51,9 +51,7 @@ def get_similar(
     source's score is scaled to 1 at its best and the two are summed.
     """
     k = within(k, service.settings.max_k, "k")
-    rows = service.executor.read(
-        "read/similar_products", product_id=product_id, k=k, scan=SIMILAR_SCAN
-    )
+    rows = service.executor.read("read/similar_products", product_id=product_id, k=k, scan=SIMILAR_SCAN)
     if not rows and product(service.executor, product_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such product")
     results = {row["id"]: _scored(product_id, row) for row in rows}

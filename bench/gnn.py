@@ -1,0 +1,137 @@
+"""GNN benchmark: refined tag scores beside the tagger alone, and the cost of training as graphs grow.
+
+Refinement (per dataset): the tagger the tagger benchmark trained (models/bench/<name>) and a
+GNN trained on the same split (`train_refiner`): test products' tags are hidden from the graph,
+their text and remaining neighbourhood stay; the fusion and every threshold are fit on
+validation products. Micro-F1, macro-F1 and mAP on the test split for the tagger alone, the GNN
+alone and the fused score.
+
+Scale: seconds per full-graph training epoch and peak memory of the product-tag link model
+(`taggraph embed`'s task) on the whole graph the configured Neo4j holds, and on synthetic graphs
+(products with 64-d features, 100 tags, random product-tag links) growing to 1M products / 10M
+edges. Mini-batch training (NeighborLoader) needs pyg-lib or torch-sparse, which PyPI does not
+serve for this torch; every figure here is full-graph.
+
+Usage (needs the configured Neo4j running with the full Myntra and Flipkart files, and the
+taggers of `bench/tagger.py`):
+    python bench/gnn.py [--datasets myntra flipkart] [--models models/bench] [--scale 100000 1000000]
+Prints tables and writes bench/results/gnn.json.
+"""
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from taggraph.encoders.embedder import TextEmbedder
+from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, train_link_model
+from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.graph.connection import GraphExecutor, create_driver
+from taggraph.graph.export import HAS_TAG, read_snapshot
+from taggraph.graph.settings import Neo4jSettings
+from taggraph.jobs.gnn.dataset import node_features
+from taggraph.jobs.gnn.embed import tag_link_graph
+from taggraph.jobs.gnn.refine import train_refiner
+
+RESULTS = Path(__file__).parent / "results" / "gnn.json"
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far (graphs are measured in growing order)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def epoch_cost(graph: GraphTensors, epochs: int = 3, hidden: int = 64) -> dict[str, float]:
+    """Seconds per epoch (mean of ``epochs`` after one warm-up) and the peak RSS so far."""
+    times: list[float] = []
+    config = GNNConfig(hidden=hidden, epochs=epochs + 1, eval_every=10_000, holdout="edges", holdout_fraction=0.3,
+                       batch_sources=4096, seed=0)
+    last = [time.perf_counter()]
+
+    def tick(epoch: int, loss: float) -> None:
+        now = time.perf_counter()
+        if epoch > 1:
+            times.append(now - last[0])
+        last[0] = now
+
+    train_link_model(graph, config, lambda model: 0.0, tick)
+    return {"seconds_per_epoch": float(np.mean(times)), "peak_rss_mb": peak_rss_mb()}
+
+
+def synthetic(products: int, edges: int, seed: int = 0) -> GraphTensors:
+    rng = np.random.default_rng(seed)
+    tags = 100
+    links = np.stack([rng.integers(products, size=edges), rng.integers(tags, size=edges)])
+    return GraphTensors(
+        x={"product": torch.from_numpy(rng.normal(size=(products, 64)).astype(np.float32)), "tag": torch.arange(tags)},
+        in_dims={"product": 64, "tag": None},
+        edges={},
+        target=HAS_TAG,
+        links=torch.from_numpy(links),
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="*", default=["myntra", "flipkart"])
+    parser.add_argument("--models", type=Path, default=Path("models/bench"))
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--scale", nargs="*", type=int, default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    results: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    settings = Neo4jSettings()
+    embedder = TextEmbedder()
+    with create_driver(settings) as driver:
+        executor = GraphExecutor.from_settings(driver, settings)
+        executor.verify()
+        for name in args.datasets:
+            tagger = Tagger.load(args.models / name)
+            tagger.set_precision("auto")
+            started = time.perf_counter()
+            model, report = train_refiner(executor, tagger, embedder, GNNConfig(epochs=args.epochs))
+            results.setdefault("refine", {})[name] = {
+                "metrics": report.metrics, "fusion": vars(report.fusion), "gnn_seconds": report.seconds,
+                "epochs": report.epochs, "total_seconds": time.perf_counter() - started,
+                "history": model.trained.history,
+            }
+            print(f"== {name}: {report.epochs} epochs, GNN {report.seconds:.0f} s, fusion {vars(report.fusion)}")
+            print(f"{'scores':<8} {'micro-F1':>8} {'macro-F1':>8} {'mAP':>6}  per kind")
+            for method, m in report.metrics.items():
+                kinds = " ".join(f"{k}={v:.3f}" for k, v in m["f1_by_kind"].items())
+                print(f"{method:<8} {m['micro_f1']:>8.4f} {m['macro_f1']:>8.4f} {m['map']:>6.3f}  {kinds}", flush=True)
+        if args.scale:
+            snapshot = read_snapshot(executor)
+            started = time.perf_counter()
+            features = node_features(snapshot, embedder.embed, True)
+            feature_seconds = time.perf_counter() - started
+            graph, _ = tag_link_graph(snapshot, features)
+            size = {"products": len(snapshot.ids["product"]), "edges": sum(len(t) for t in snapshot.edges.values())}
+            cost = epoch_cost(graph)
+            rows = [{"graph": "Myntra + Flipkart (the configured graph)", **size, "feature_seconds": feature_seconds, **cost}]
+            print(f"{rows[0]['graph']}: {size}, features {feature_seconds:.0f} s, {cost}", flush=True)
+    for products in args.scale:
+        edges = products * 10
+        cost = epoch_cost(synthetic(products, edges))
+        rows.append({"graph": "synthetic", "products": products, "edges": edges, **cost})
+        print(f"synthetic {products:,} products / {edges:,} edges: {cost}", flush=True)
+    if args.scale:
+        results["scale"] = rows
+        print(f"\n{'graph':<42} {'products':>10} {'edges':>11} {'s/epoch':>8} {'peak MB':>8}")
+        for row in rows:
+            print(f"{row['graph']:<42} {row['products']:>10,} {row['edges']:>11,} {row['seconds_per_epoch']:>8.2f} "
+                  f"{row['peak_rss_mb']:>8.0f}")
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
