@@ -2,8 +2,9 @@
 # One command on a fresh machine: install everything (environment, local Neo4j), then run the
 # main job end to end on the shipped demo catalog: ingest, fine-tune the tagger, evaluate it
 # beside the baselines, write its proposed tags, train the attribute extractor, link the values
-# it extracts to graph entities (or propose candidate tags), print what the graph holds, and
-# start the HTTP API for a few example calls.
+# it extracts to graph entities (or propose candidate tags), train the GNN and write its fused
+# tags and embeddings, export the graph, print what the graph holds, and start the HTTP API for
+# a few example calls.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$repo"
@@ -22,6 +23,10 @@ taggraph extractor train data/demo/attributes/train.jsonl --test data/demo/attri
 taggraph extract myntra
 taggraph linker build
 taggraph link generated/myntra.jsonl
+taggraph gnn train --tagger models/tagger/myntra --epochs 100
+taggraph refine --tagger models/tagger/myntra
+taggraph embed --epochs 100
+taggraph export exports/demo --format parquet
 taggraph graph stats
 
 # The API, with a key made for this demo, answering a few calls; then stopped.

@@ -133,10 +133,10 @@ def read_snapshot(
         edge_type: ([], [], {}) for edge_type in (HAS_TAG, IN_CATEGORY, SUBCATEGORY_OF, HAS_BRAND, INTERACTED)
     }
 
-    def add(edge_type: EdgeType, source: int, target: int, **values: Any) -> None:
-        sources_, targets, props = pairs[edge_type]
-        sources_.append(source)
-        targets.append(target)
+    def add(edge_type: EdgeType, start: int, end: int, **values: Any) -> None:
+        starts, ends, props = pairs[edge_type]
+        starts.append(start)
+        ends.append(end)
         for key, value in values.items():
             props.setdefault(key, []).append(value)
 
