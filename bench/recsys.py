@@ -234,7 +234,7 @@ def graph_model(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float
         return evaluate(split, scorer(model), "validation")["sampled_hr10"]
 
     config = GNNConfig(hidden=64, layers=2, dropout=0.1, epochs=epochs, lr=5e-3, holdout="edges",
-                       holdout_fraction=0.3, loss="softmax", batch_sources=2048, patience=6, eval_every=10, seed=seed)
+                       holdout_fraction=0.3, loss="softmax", batch_sources=2048, patience=3, eval_every=25, seed=seed)
     started = time.perf_counter()
     model = train_link_model(train, config, validate)
     seconds = time.perf_counter() - started

@@ -1,6 +1,5 @@
 """The GNN against the real server: export id mapping, seeded determinism, refine and human decisions."""
 
-import csv
 import json
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.training import GNNConfig
 from taggraph.encoders.tagger.tagger import Tagger
-from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.decisions import TagDecision, record_decisions
 from taggraph.graph.export import HAS_TAG, IN_CATEGORY, INTERACTED, read_snapshot, to_networkx, write_parquet
@@ -24,9 +22,8 @@ from taggraph.jobs.gnn.refine import run_refine, train_refiner
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
-from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
 from tests.support.catalog import first_rows
-from tests.support.tiny_encoder import make_tiny_encoder
+from tests.support.tagging import tiny_encoder_for, train_tiny_tagger
 
 ROWS = 300
 CONFIG = GNNConfig(hidden=16, epochs=6, eval_every=2, seed=7)
@@ -44,9 +41,7 @@ def embedder() -> TextEmbedder:
 
 @pytest.fixture(scope="module")
 def encoder(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with sample.open(encoding="utf-8") as handle:
-        titles = [row["productDisplayName"] for row in csv.DictReader(handle)]
-    return make_tiny_encoder(tmp_path_factory.mktemp("encoder"), titles)
+    return tiny_encoder_for(sample, tmp_path_factory.mktemp("encoder"))
 
 
 @pytest.fixture()
@@ -60,10 +55,7 @@ def graph(ingest, executor: GraphExecutor, context: SourceContext, sample: Path,
 
 @pytest.fixture()
 def tagger(graph: GraphExecutor, encoder: Path) -> Tagger:
-    job = TaggerJob("myntra", ("article_type", "colour", "gender"), min_support=3, encoder=str(encoder))
-    config = TrainingConfig(epochs=2, batch_size=32, encoder_lr=1e-3, head_lr=1e-2, max_length=24)
-    model, _ = train_job(load_splits(graph, job), job, config)
-    return model
+    return train_tiny_tagger(graph, encoder)
 
 
 def test_export_indices_map_back_to_the_graph(graph: GraphExecutor, tmp_path: Path) -> None:

@@ -1,13 +1,11 @@
 """Training from the graph and writing proposals to it, on a tiny encoder and the real server."""
 
-import csv
 from pathlib import Path
 
 import pytest
 
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.tagger.tagger import Tagger
-from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.decisions import TagDecision, record_decisions
 from taggraph.graph.errors import InputError
@@ -16,9 +14,9 @@ from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.runs import run_started_at
 from taggraph.jobs.tagging.proposals import TEXT_TOO_LONG, UNKNOWN_ID, check_vocabulary, run_tagging
-from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+from taggraph.jobs.tagging.training import TaggerJob, load_splits
 from tests.support.catalog import MYNTRA_HEADER, first_rows
-from tests.support.tiny_encoder import make_tiny_encoder
+from tests.support.tagging import tiny_encoder_for, train_tiny_tagger
 
 ROWS = 400
 
@@ -30,18 +28,13 @@ def sample(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def encoder(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with sample.open(encoding="utf-8") as handle:
-        titles = [row["productDisplayName"] for row in csv.DictReader(handle)]
-    return make_tiny_encoder(tmp_path_factory.mktemp("encoder"), titles)
+    return tiny_encoder_for(sample, tmp_path_factory.mktemp("encoder"))
 
 
 @pytest.fixture()
 def tagger(ingest, executor: GraphExecutor, context: SourceContext, sample: Path, encoder: Path) -> Tagger:
     ingest(MyntraSource(context), sample)
-    job = TaggerJob("myntra", ("article_type", "colour", "gender"), min_support=3, encoder=str(encoder))
-    config = TrainingConfig(epochs=2, batch_size=32, encoder_lr=1e-3, head_lr=1e-2, max_length=24)
-    model, _ = train_job(load_splits(executor, job), job, config)
-    return model
+    return train_tiny_tagger(executor, encoder)
 
 
 def product_ids(executor: GraphExecutor, limit: int) -> list[str]:

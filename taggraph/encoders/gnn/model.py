@@ -103,7 +103,7 @@ class GraphModel:
             shape["in_dims"], num_nodes, edge_types, config.hidden, config.layers, config.dropout
         )
         tensors = load_file(str(path / "model.safetensors"))
-        target_count = int(tensors["scorer.bias"].shape[0])
+        target_count = int(tensors["scorer.classify.bias"].shape[0])
         scorer = LinkScorer(config.hidden, target_count)
         try:
             encoder.load_state_dict(

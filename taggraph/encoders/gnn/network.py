@@ -13,7 +13,8 @@ class HeteroSAGE(nn.Module):
     Each node type enters through a linear projection of its features (product text, tag and
     category names) or, without features, a learned embedding per node (users). Each layer is a
     ``HeteroConv`` of one ``SAGEConv`` per edge type (mean aggregation, summed over types) with a
-    residual connection and layer norm, so a node keeps its own text when its neighbourhood is thin.
+    residual connection and layer norm; the input projection is added to the last layer's output,
+    so a node keeps its own text however thin or loud its neighbourhood.
 
     Args:
         in_dims: Node type -> feature width, or None for a learned embedding.
@@ -81,7 +82,8 @@ class HeteroSAGE(nn.Module):
             Node type -> ``[N, hidden]`` embeddings.
 
         """
-        h = {node_type: self.dropout(self.inputs[node_type](x)) for node_type, x in x_dict.items()}
+        inputs = {node_type: self.dropout(self.inputs[node_type](x)) for node_type, x in x_dict.items()}
+        h = inputs
         edges = {
             edge_type: index for edge_type, index in edge_index_dict.items() if edge_type in self.edge_types
         }
@@ -93,7 +95,7 @@ class HeteroSAGE(nn.Module):
                 else norms[node_type](value)
                 for node_type, value in h.items()
             }
-        return h
+        return {node_type: h[node_type] + inputs[node_type] for node_type in h}
 
     def __repr__(self) -> str:
         return (
@@ -103,29 +105,35 @@ class HeteroSAGE(nn.Module):
 
 
 class LinkScorer(nn.Module):
-    """Scores every (source, target) pair: ``source_h W · target_h + bias[target]``.
+    """Scores every (source, target) pair: ``s W · t / √hidden + s · v[target] + b[target]``.
+
+    The bilinear term lets targets that share neighbours score alike; the per-target vector
+    ``v`` and bias ``b`` are a linear classifier over the source embedding, which learns a target
+    even where its own embedding says little.
 
     Args:
         hidden: Embedding width.
-        num_targets: Target node count (one bias each: a target's prior).
+        num_targets: Target node count.
 
     """
 
     def __init__(self, hidden: int, num_targets: int) -> None:
         super().__init__()
         self.project = nn.Linear(hidden, hidden, bias=False)
-        self.bias = nn.Parameter(torch.zeros(num_targets))
+        self.classify = nn.Linear(hidden, num_targets)
+        self.scale = hidden**-0.5
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Re-initialise the projection (identity) and the biases (zero)."""
+        """Re-initialise the projection (identity) and the classifier."""
         with torch.no_grad():
             self.project.weight.copy_(torch.eye(self.project.in_features))
-            self.bias.zero_()
+        self.classify.reset_parameters()
 
     def forward(self, source_h: Tensor, target_h: Tensor) -> Tensor:
         """``[S, hidden]`` and ``[T, hidden]`` embeddings -> ``[S, T]`` logits."""
-        return self.project(source_h) @ target_h.T + self.bias
+        return self.project(source_h) @ target_h.T * self.scale + self.classify(source_h)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(hidden={self.project.in_features}, targets={self.bias.shape[0]})"
+        hidden, targets = self.project.in_features, self.classify.out_features
+        return f"{type(self).__name__}(hidden={hidden}, targets={targets})"

@@ -85,7 +85,7 @@ class GNNConfig:
     layers: int = 2
     dropout: float = 0.1
     epochs: int = 200
-    lr: float = 5e-3
+    lr: float = 1e-2
     weight_decay: float = 1e-5
     holdout: Literal["sources", "edges"] = "sources"
     holdout_fraction: float = 0.5

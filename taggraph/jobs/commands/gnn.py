@@ -28,7 +28,7 @@ def train(
     epochs: Annotated[int, typer.Option(min=1, max=10_000)] = 200,
     hidden: Annotated[int, typer.Option(min=8, max=2048)] = 128,
     layers: Annotated[int, typer.Option(min=1, max=6)] = 2,
-    lr: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 5e-3,
+    lr: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 1e-2,
     seed: Annotated[int, typer.Option()] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/gnn/<source>).")

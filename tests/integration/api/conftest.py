@@ -1,6 +1,5 @@
 """A small demo graph (Myntra, Flipkart, one shop's sequences), tiny models, and the app on them."""
 
-import csv
 import json
 import time
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from fastapi.testclient import TestClient
 from taggraph.api.app import create_app
 from taggraph.api.settings import ApiSettings
 from taggraph.encoders.embedder import TextEmbedder
-from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.schema import clear_graph
 from taggraph.graph.settings import Neo4jSettings
@@ -25,9 +23,8 @@ from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
 from taggraph.jobs.linking.build import build_linker
 from taggraph.jobs.settings import IngestSettings
-from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
 from tests.support.catalog import first_rows
-from tests.support.tiny_encoder import make_tiny_encoder
+from tests.support.tagging import tiny_encoder_for, train_tiny_tagger
 
 KEYS = {
     "recsys": "read-key-0123456789abcdef",
@@ -70,15 +67,9 @@ def api_graph(
 def models_dir(api_graph: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny Myntra tagger and the linker over the graph's entities."""
     folder = tmp_path_factory.mktemp("models")
-    with (demo_dir / "myntra_styles.csv").open(encoding="utf-8") as handle:
-        titles = [
-            row["productDisplayName"] for _, row in zip(range(300), csv.DictReader(handle), strict=False)
-        ]
-    encoder = make_tiny_encoder(tmp_path_factory.mktemp("encoder"), titles)
-    job = TaggerJob("myntra", ("article_type", "colour", "gender"), min_support=3, encoder=str(encoder))
-    config = TrainingConfig(epochs=2, batch_size=32, encoder_lr=1e-3, head_lr=1e-2, max_length=24)
-    tagger, _ = train_job(load_splits(api_graph, job), job, config)
-    tagger.save(folder / "tagger" / "myntra")
+    sample = first_rows(demo_dir / "myntra_styles.csv", 300, tmp_path_factory.mktemp("catalog") / "styles.csv")
+    encoder = tiny_encoder_for(sample, tmp_path_factory.mktemp("encoder"))
+    train_tiny_tagger(api_graph, encoder).save(folder / "tagger" / "myntra")
     build_linker(api_graph, TextEmbedder(), folder / "linker")
     return folder
 
