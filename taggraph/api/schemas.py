@@ -70,7 +70,7 @@ class Reason(BaseModel):
         kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction`` or
             ``embedding`` (a nearest neighbour of the GNN embedding).
         via: The tag, category, brand or seed product the path goes through, or the vector index.
-        path: The path in Cypher notation (for ``embedding``, the index and the cosine).
+        path: The path in Cypher notation (for ``embedding``, the index and Neo4j's similarity score).
 
     """
 

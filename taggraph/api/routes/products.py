@@ -65,7 +65,7 @@ def get_similar(
             row["id"], ScoredProduct(id=row["id"], name=row["name"], score=0.0, reasons=[])
         )
         result.score += row["score"]
-        path = f"vector index product_embedding, cosine {2 * row['score'] - 1:.3f}"
+        path = f"vector index product_embedding, similarity {row['score']:.3f}"
         result.reasons.append(Reason(kind="embedding", via="product_embedding", path=path))
     ranked = sorted(results.values(), key=lambda result: (-result.score, result.id))[:k]
     return SimilarProducts(product_id=product_id, method="shared_tags+embedding", results=ranked)

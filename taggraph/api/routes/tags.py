@@ -117,6 +117,8 @@ def tag_text(request: TagTextRequest, service: ServiceDep, models: ModelsDep, _:
         )
     loaded = models.taggers[source]
     text = product_text(request.title, request.description, bool(loaded.tagger.meta.get("with_description")))
+    if not loaded.tagger.tokenizer(text)["input_ids"]:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the text has no token the model reads")
     predicted = loaded.tagger.predict([text])[0]
     return TaggedText(
         source=source,
