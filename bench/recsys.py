@@ -174,18 +174,19 @@ def lightgcn(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float]:
         return torch.cat([forward, forward.flip(0)], 1)
 
     model = LightGCN(n_users + split.n_items, embedding_dim=64, num_layers=3)
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimiser = torch.optim.Adam(model.parameters(), lr=5e-3)
     train_edges = edges(split.train)
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     for _ in range(epochs):
         order = rng.permutation(len(users))
-        for start in range(0, len(order), 4096):
-            batch = order[start : start + 4096]
+        for start in range(0, len(order), 8192):
+            batch = order[start : start + 8192]
             negatives = rng.integers(split.n_items, size=len(batch))
             index = torch.tensor(np.stack([users[batch], items[batch] + n_users, negatives + n_users]), dtype=torch.long)
-            pos = model(train_edges, index[[0, 1]])
-            neg = model(train_edges, index[[0, 2]])
+            embedding = model.get_embedding(train_edges)  # one propagation for both scores
+            pos = (embedding[index[0]] * embedding[index[1]]).sum(-1)
+            neg = (embedding[index[0]] * embedding[index[2]]).sum(-1)
             loss = model.recommendation_loss(pos, neg, node_id=index.unique(), lambda_reg=1e-4)
             optimiser.zero_grad()
             loss.backward()
