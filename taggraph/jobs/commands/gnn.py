@@ -130,7 +130,7 @@ class ExportFormat(StrEnum):
 
 def export(
     out: Annotated[Path, typer.Argument(help="Folder to write into.")],
-    format: Annotated[
+    output: Annotated[
         ExportFormat, typer.Option("--format", help="pyg, networkx or parquet.")
     ] = ExportFormat.PARQUET,
     source: Annotated[
@@ -146,9 +146,9 @@ def export(
         snapshot = read_snapshot(executor, source or None)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        if format is ExportFormat.PARQUET:
+        if output is ExportFormat.PARQUET:
             written = write_parquet(snapshot, out)
-        elif format is ExportFormat.NETWORKX:
+        elif output is ExportFormat.NETWORKX:
             import networkx as nx
 
             written = [out / "graph.graphml"]
