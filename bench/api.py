@@ -2,7 +2,8 @@
 concurrencies, beside the same Cypher issued straight through the neo4j driver.
 
 The service runs as `taggraph serve` (uvicorn, one worker unless --workers) on loopback against
-the configured Neo4j, which should hold the full Myntra file (`taggraph ingest myntra
+the configured Neo4j (after `taggraph graph similar`, /similar reads precomputed lists; without
+them it computes from the graph), which should hold the full Myntra file (`taggraph ingest myntra
 ../shared/data/catalog/myntra_styles.csv`). The load generator is a minimal asyncio HTTP/1.1
 client in this process (keep-alive connections, as wrk uses; an httpx client costs several times
 more CPU per request, which this 2-core machine would take from the service), with `concurrency`
@@ -34,9 +35,9 @@ import httpx
 import numpy as np
 
 from taggraph.api.recommend import SCAN, SEED_TAGS
-from taggraph.api.routes.products import SIMILAR_SCAN
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.settings import Neo4jSettings
+from taggraph.jobs.similar import similar_rows
 
 RESULTS = Path(__file__).parent / "results" / "api.json"
 KEY = "bench-read-key-0123456789"
@@ -57,7 +58,11 @@ def driver_call(executor: GraphExecutor, name: str) -> Callable[[str], object]:
     if name == "tags":
         return lambda pid: executor.read("read/product_tags", product_id=pid)
     if name == "similar":
-        return lambda pid: executor.read("read/similar_products", product_id=pid, k=10, scan=SIMILAR_SCAN)
+        def similar(pid: str) -> object:
+            stored = executor.read("read/similar_list", product_id=pid)
+            return stored if stored and stored[0]["similar"] else similar_rows(executor, pid, 10)
+
+        return similar
 
     def recommend(pid: str) -> object:
         window = {"k": 20, "scan": SCAN, "exclude": [pid], **FILTERS}

@@ -27,6 +27,7 @@ taggraph gnn train --tagger models/tagger/myntra --epochs 100
 taggraph refine --tagger models/tagger/myntra
 taggraph embed --epochs 100
 taggraph export exports/demo --format parquet
+taggraph graph similar
 taggraph graph stats
 
 # The API, with a key made for this demo, answering a few calls; then stopped.

@@ -94,11 +94,14 @@ class SimilarProducts(BaseModel):
 
     Attributes:
         method: ``shared_tags``, or ``shared_tags+embedding`` once ``taggraph embed`` has run.
+        precomputed: Whether the shared-tag part came from the lists ``taggraph graph similar``
+            wrote (as the graph was then) rather than from the graph now.
 
     """
 
     product_id: str
     method: Literal["shared_tags", "shared_tags+embedding"]
+    precomputed: bool
     results: list[ScoredProduct]
 
 

@@ -1,5 +1,6 @@
 """Products: details, tags with provenance, similar products."""
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -8,10 +9,10 @@ from taggraph.api.deps import ProductIdPath, ServiceDep, within
 from taggraph.api.schemas import HARD_MAX_K, Product, ProductTags, Reason, ScoredProduct, SimilarProducts
 from taggraph.api.security import Reader
 from taggraph.graph.reader import product, product_tags
+from taggraph.jobs.similar import similar_rows
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 NOT_FOUND = {404: {"description": "No product has this id."}}
-SIMILAR_SCAN = 50
 
 
 @router.get("/{product_id}", response_model=Product, responses=NOT_FOUND)
@@ -47,16 +48,28 @@ def get_similar(
 ) -> SimilarProducts:
     """Products sharing the most (and the rarest) tags, the category and the brand of this one.
 
+    Read from the lists `taggraph graph similar` writes when they hold ``k`` products, computed
+    from the graph otherwise.
+
     Once ``taggraph embed`` has run, the nearest products by GNN embedding join them: each
     source's score is scaled to 1 at its best and the two are summed.
     """
     k = within(k, service.settings.max_k, "k")
-    rows = service.executor.read("read/similar_products", product_id=product_id, k=k, scan=SIMILAR_SCAN)
-    if not rows and product(service.executor, product_id) is None:
+    stored = service.executor.read("read/similar_list", product_id=product_id)
+    if not stored:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such product")
+    precomputed = bool(stored[0]["similar"]) and (stored[0]["k"] or 0) >= k
+    rows = (
+        json.loads(stored[0]["similar"])[:k] if precomputed else similar_rows(service.executor, product_id, k)
+    )
     results = {row["id"]: _scored(product_id, row) for row in rows}
     if not service.has_product_embeddings():
-        return SimilarProducts(product_id=product_id, method="shared_tags", results=list(results.values()))
+        return SimilarProducts(
+            product_id=product_id,
+            method="shared_tags",
+            precomputed=precomputed,
+            results=list(results.values()),
+        )
     best = max((result.score for result in results.values()), default=1.0) or 1.0
     for result in results.values():
         result.score /= best
@@ -68,7 +81,9 @@ def get_similar(
         path = f"vector index product_embedding, similarity {row['score']:.3f}"
         result.reasons.append(Reason(kind="embedding", via="product_embedding", path=path))
     ranked = sorted(results.values(), key=lambda result: (-result.score, result.id))[:k]
-    return SimilarProducts(product_id=product_id, method="shared_tags+embedding", results=ranked)
+    return SimilarProducts(
+        product_id=product_id, method="shared_tags+embedding", precomputed=precomputed, results=ranked
+    )
 
 
 def _scored(product_id: str, row: dict) -> ScoredProduct:

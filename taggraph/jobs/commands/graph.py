@@ -7,6 +7,7 @@ from taggraph.graph.errors import InputError
 from taggraph.graph.reader import graph_stats
 from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.jobs.similar import build_similar_lists
 
 app = typer.Typer(help="Create the schema and inspect the graph.")
 
@@ -32,6 +33,21 @@ def stats() -> None:
     table.add_row("total", "nodes", f"{counts.node_total:,}")
     table.add_row("total", "relationships", f"{counts.relationship_total:,}")
     console.print(table)
+
+
+@app.command()
+def similar(
+    k: int = typer.Option(20, min=1, max=1000, help="Similar products kept per product."),
+    page_size: int = typer.Option(1000, min=1, max=100_000, help="Products per write transaction."),
+) -> None:
+    """Write each product's most similar products (shared tags, category, brand) for the API.
+
+    /v1/products/{id}/similar reads these lists when they hold k products; run this again after
+    ingests and tagging runs, since they reflect the graph as it was.
+    """
+    with open_graph() as executor:
+        written = build_similar_lists(executor, k, page_size)
+    console.print(f"similar-product lists written for {written:,} products (k={k})")
 
 
 @app.command()
