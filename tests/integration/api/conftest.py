@@ -3,6 +3,7 @@
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,9 @@ def api_graph(
 def models_dir(api_graph: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny Myntra tagger and the linker over the graph's entities."""
     folder = tmp_path_factory.mktemp("models")
-    sample = first_rows(demo_dir / "myntra_styles.csv", 300, tmp_path_factory.mktemp("catalog") / "styles.csv")
+    sample = first_rows(
+        demo_dir / "myntra_styles.csv", 300, tmp_path_factory.mktemp("catalog") / "styles.csv"
+    )
     encoder = tiny_encoder_for(sample, tmp_path_factory.mktemp("encoder"))
     train_tiny_tagger(api_graph, encoder).save(folder / "tagger" / "myntra")
     build_linker(api_graph, TextEmbedder(), folder / "linker")
@@ -93,12 +96,19 @@ def wait_ready(client: TestClient, timeout_s: float = 120.0) -> dict:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def client(models_dir: Path, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+@contextmanager
+def ready_client(models_dir: Path | None, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+    """The app (graph routes only when ``models_dir`` is None), started and ready."""
     app = create_app(api_settings(models_dir), neo4j_settings)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         ready = wait_ready(test_client)
         assert ready["ready"], ready
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def client(models_dir: Path, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+    with ready_client(models_dir, neo4j_settings) as test_client:
         yield test_client
 
 

@@ -16,7 +16,9 @@ EXAMPLES = 40
 
 
 def test_no_generated_input_gives_a_server_error(models_dir: Path, neo4j_settings: Neo4jSettings) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(api_settings(models_dir), neo4j_settings))
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", create_app(api_settings(models_dir), neo4j_settings)
+    )
     readiness = schema["/readyz"]["GET"]
     deadline = time.monotonic() + 120
     while readiness.Case().call().status_code != 200 and time.monotonic() < deadline:

@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from taggraph.api.app import create_app
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags
 from taggraph.graph.schema import clear_graph
 from taggraph.graph.settings import Neo4jSettings
-from tests.integration.api.conftest import READ, REVIEW, api_settings, ingest_all, wait_ready
+from tests.integration.api.conftest import READ, REVIEW, ingest_all, ready_client
 
 SHIRT = "myntra:20260"
 
@@ -56,10 +55,7 @@ def graph(session_executor: GraphExecutor, demo_dir: Path, tmp_path: Path) -> Gr
 
 @pytest.fixture()
 def client(graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
-    with TestClient(
-        create_app(api_settings(None), neo4j_settings), raise_server_exceptions=False
-    ) as test_client:
-        wait_ready(test_client)
+    with ready_client(None, neo4j_settings) as test_client:
         yield test_client
 
 

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from taggraph.api.app import create_app
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.settings import Neo4jSettings
-from tests.integration.api.conftest import READ, api_settings, wait_ready
+from tests.integration.api.conftest import READ, ready_client
 
 SHIRT = "myntra:20260"
 
@@ -32,8 +31,7 @@ def embedded(api_graph: GraphExecutor) -> Iterator[str]:
 
 @pytest.fixture()
 def client(embedded: str, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(api_settings(None), neo4j_settings), raise_server_exceptions=False) as test_client:
-        wait_ready(test_client)
+    with ready_client(None, neo4j_settings) as test_client:
         yield test_client
 
 
