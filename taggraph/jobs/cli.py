@@ -10,7 +10,7 @@ from typer.exceptions import TyperException
 
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.graph.errors import TaggraphError
-from taggraph.jobs.commands import extractor, gnn, graph, ingest, linker, neo4j, serve, tagger
+from taggraph.jobs.commands import browse, extractor, gnn, graph, ingest, linker, neo4j, serve, tagger
 from taggraph.jobs.commands.runtime import errors
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ app.command(name="serve")(serve.serve)
 app.command(name="refine")(gnn.refine)
 app.command(name="export")(gnn.export)
 app.command(name="embed")(gnn.embed)
+app.command(name="browse")(browse.browse)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

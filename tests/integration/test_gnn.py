@@ -45,7 +45,9 @@ def encoder(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def graph(ingest, executor: GraphExecutor, context: SourceContext, sample: Path, tmp_path: Path) -> GraphExecutor:
+def graph(
+    ingest, executor: GraphExecutor, context: SourceContext, sample: Path, tmp_path: Path
+) -> GraphExecutor:
     ingest(MyntraSource(context), sample)
     (tmp_path / "shop.txt").write_text("u1 1 2 3\nu2 2 3\n")
     (tmp_path / "shop_item2attributes.json").write_text(json.dumps({"1": [5], "2": [5, 6]}))
@@ -65,7 +67,9 @@ def test_export_indices_map_back_to_the_graph(graph: GraphExecutor, tmp_path: Pa
     assert snapshot.ids["product"] == sorted(snapshot.ids["product"])
     products, tags = snapshot.ids["product"], snapshot.ids["tag"]
     table = snapshot.edges[HAS_TAG]
-    exported = {(products[s], tags[t]) for s, t in zip(table.source.tolist(), table.target.tolist(), strict=True)}
+    exported = {
+        (products[s], tags[t]) for s, t in zip(table.source.tolist(), table.target.tolist(), strict=True)
+    }
     in_graph = {(p, row["tag_id"]) for p in products for row in product_tags(graph, p)}
     assert exported == in_graph
     assert len(snapshot.edges[IN_CATEGORY]) == stats.relationships["IN_CATEGORY"]
@@ -81,10 +85,14 @@ def test_export_indices_map_back_to_the_graph(graph: GraphExecutor, tmp_path: Pa
     assert networkx_graph.number_of_edges() == len(edges["relation"])
 
 
-def test_export_command_writes_each_format(graph: GraphExecutor, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_command_writes_each_format(
+    graph: GraphExecutor, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for format in ("parquet", "networkx", "pyg"):
         assert main(["export", str(tmp_path / format), "--format", format, "--source", "myntra"]) == 0
-    assert (tmp_path / "parquet" / "edges.parquet").is_file() and (tmp_path / "networkx" / "graph.graphml").is_file()
+    assert (tmp_path / "parquet" / "edges.parquet").is_file() and (
+        tmp_path / "networkx" / "graph.graphml"
+    ).is_file()
     data = torch.load(tmp_path / "pyg" / "graph.pt", weights_only=False)
     ids = json.loads((tmp_path / "pyg" / "ids.json").read_text())
     assert data["product"].x.shape == (ROWS, 384) and len(ids["product"]) == ROWS
@@ -93,7 +101,9 @@ def test_export_command_writes_each_format(graph: GraphExecutor, tmp_path: Path,
     assert "no product of nowhere" in capsys.readouterr().err
 
 
-def test_training_is_deterministic_with_a_seed(graph: GraphExecutor, tagger: Tagger, embedder: TextEmbedder, tmp_path: Path) -> None:
+def test_training_is_deterministic_with_a_seed(
+    graph: GraphExecutor, tagger: Tagger, embedder: TextEmbedder, tmp_path: Path
+) -> None:
     first, report = train_refiner(graph, tagger, embedder, CONFIG)
     second, _ = train_refiner(graph, tagger, embedder, CONFIG)
     assert set(report.metrics) == {"tagger", "gnn", "fused"}
@@ -115,7 +125,10 @@ def test_refine_writes_fused_proposals_and_leaves_human_decisions(
     model, _ = train_refiner(graph, tagger, embedder, CONFIG)
     product = graph.read("read/product_id_page", source="myntra", after="", since=None, limit=1)[0]["id"]
     catalog = [row["tag_id"] for row in product_tags(graph, product) if row["source"] == "catalog"]
-    decisions = [TagDecision(product, catalog[0], "rejected", "ana"), TagDecision(product, catalog[1], "approved", "ana")]
+    decisions = [
+        TagDecision(product, catalog[0], "rejected", "ana"),
+        TagDecision(product, catalog[1], "approved", "ana"),
+    ]
     record_decisions(graph, decisions)
     before = {row["tag_id"]: row for row in product_tags(graph, product) if row["source"] == "human"}
     counts = run_refine(graph, model, tagger, embedder, page_size=64)
@@ -125,11 +138,23 @@ def test_refine_writes_fused_proposals_and_leaves_human_decisions(
     again = run_refine(graph, model, tagger, embedder, page_size=64)
     assert again["proposed"] == counts["proposed"]
     fused = graph.read("read/tag_edge_counts")
-    assert {(r["source"], r["status"]): r["count"] for r in fused}.get(("fused", "proposed"), 0) == counts["proposed"]
+    assert {(r["source"], r["status"]): r["count"] for r in fused}.get(("fused", "proposed"), 0) == counts[
+        "proposed"
+    ]
 
 
 def test_embed_writes_the_same_vectors_again_and_indexes_them(graph: GraphExecutor, tmp_path: Path) -> None:
-    argv = ["embed", "--out", str(tmp_path / "a"), "--model", str(tmp_path / "model"), "--epochs", "4", "--hidden", "16"]
+    argv = [
+        "embed",
+        "--out",
+        str(tmp_path / "a"),
+        "--model",
+        str(tmp_path / "model"),
+        "--epochs",
+        "4",
+        "--hidden",
+        "16",
+    ]
     assert main(argv) == 0
     first = np.load(tmp_path / "a" / "embeddings.npz")
     assert first["product"].shape == (ROWS + 3, 16) and len(first["tag_ids"]) == first["tag"].shape[0]
@@ -139,5 +164,7 @@ def test_embed_writes_the_same_vectors_again_and_indexes_them(graph: GraphExecut
     stored = graph.read("read/product", product_id=str(first["product_ids"][0]))[0]["product"]
     assert np.allclose(stored["embedding"], first["product"][0], atol=1e-6)
     assert {row["name"]: row["dimensions"] for row in graph.read("read/vector_index_dimensions")} == {
-        "product_embedding": 16, "tag_embedding": 16}
+        "product_embedding": 16,
+        "tag_embedding": 16,
+    }
     assert graph.read("read/model_run", id=stored["embedding_run"])

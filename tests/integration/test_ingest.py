@@ -42,7 +42,11 @@ def test_flipkart_categories_drop_the_product_name_leaf(
     assert shorts is not None
     assert shorts["product"]["name"] == "Alisha Solid Women's Cycling Shorts"
     assert shorts["category_path"] == [
-        "Clothing", "Women's Clothing", "Lingerie, Sleep & Swimwear", "Shorts", "Alisha Shorts"
+        "Clothing",
+        "Women's Clothing",
+        "Lingerie, Sleep & Swimwear",
+        "Shorts",
+        "Alisha Shorts",
     ]
 
 
@@ -50,8 +54,7 @@ def test_accepted_plus_rejected_equals_input_and_rejects_file_says_why(
     ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
 ) -> None:
     header = (
-        b"id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,"
-        b"productDisplayName\n"
+        b"id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName\n"
     )
     rows = [
         b"1,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt",
@@ -103,7 +106,9 @@ def test_interrupted_ingest_resumes_to_the_same_graph(
 def test_reingest_keeps_human_decisions_and_updates_catalog_facts(
     ingest, executor: GraphExecutor, context: SourceContext, tmp_path: Path
 ) -> None:
-    header = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName\n"
+    header = (
+        "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName\n"
+    )
     path = tmp_path / "styles.csv"
     path.write_text(header + "7,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt\n")
     ingest(MyntraSource(context), path)
@@ -199,7 +204,9 @@ def test_hostile_values_are_stored_verbatim_as_data(
         for number, value in enumerate(HOSTILE)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    mapping = ColumnMapping.parse(["id=sku", "name=title", "tag:colour=colour", "brand=brand", "category=cat"])
+    mapping = ColumnMapping.parse(
+        ["id=sku", "name=title", "tag:colour=colour", "brand=brand", "category=cat"]
+    )
     report = ingest(MappedSource(context, "jsonl", mapping, "shop", category_separator=" / "), path)
     assert (report.accepted, report.rejected) == (len(HOSTILE), 0)
     stats = graph_stats(executor)

@@ -102,7 +102,11 @@ def test_linking_writes_proposals_and_candidates_and_rejects_the_rest(
     zebra = next(row for row in candidate if row["tag_id"] == "tag:colour:tartan-zebra-stripe")
     assert zebra["source"] == "extractor" and zebra["status"] == "proposed"
     tag = graph.read("read/tag", tag_id="tag:colour:tartan-zebra-stripe")[0]
-    assert tag["status"] == "candidate" and tag["kind"] == "colour" and tag["surfaces"] == ["Tartan Zebra Stripe"]
+    assert (
+        tag["status"] == "candidate"
+        and tag["kind"] == "colour"
+        and tag["surfaces"] == ["Tartan Zebra Stripe"]
+    )
     assert tag["suggested_ids"] and all(found.startswith("tag:colour:") for found in tag["suggested_ids"])
     assert tag_edge_counts(graph)[("catalog", "approved")] == catalog
     assert graph.read("read/label_counts")  # the hostile kind wrote nothing and broke nothing
@@ -136,7 +140,9 @@ def test_interrupted_linking_resumes_to_the_same_graph(
     graph: GraphExecutor, linker: Linker, tmp_path: Path
 ) -> None:
     products = ids(graph, 40)
-    rows = [{"product_id": p, "kind": "colour", "value": f"shade {i} of grey"} for i, p in enumerate(products)]
+    rows = [
+        {"product_id": p, "kind": "colour", "value": f"shade {i} of grey"} for i, p in enumerate(products)
+    ]
     path = write_rows(tmp_path / "generated.jsonl", rows)
 
     def crash_after_two_pages(count: int, pages: list[int] = []) -> None:  # noqa: B006
@@ -159,7 +165,9 @@ def test_a_changed_graph_refuses_the_index_until_it_is_updated(
 ) -> None:
     build_linker(graph, embedder, tmp_path / "index")
     more = tmp_path / "more.csv"
-    more.write_text(MYNTRA_HEADER + "\n900001,Men,Apparel,Topwear,Tshirts,Ultraviolet,Fall,2011,Casual,UV Tee\n")
+    more.write_text(
+        MYNTRA_HEADER + "\n900001,Men,Apparel,Topwear,Tshirts,Ultraviolet,Fall,2011,Casual,UV Tee\n"
+    )
     ingest(MyntraSource(context), more)
     version = vocabulary_version(read_entities(graph))
     with pytest.raises(LinkerIndexError, match="taggraph linker build"):
@@ -171,7 +179,9 @@ def test_a_changed_graph_refuses_the_index_until_it_is_updated(
     full = build_linker(graph, embedder, tmp_path / "index", full=True)
     assert full.rebuilt and full.entities == update.entities
     with pytest.raises(InputError, match="lacks"):
-        build_linker(graph, embedder, tmp_path / "index", labelled=[LabelledQuery("x", "colour", "tag:colour:nope")])
+        build_linker(
+            graph, embedder, tmp_path / "index", labelled=[LabelledQuery("x", "colour", "tag:colour:nope")]
+        )
     labelled = [
         LabelledQuery("navy blu", "colour", "tag:colour:navy-blue"),
         LabelledQuery("blakc", "colour", "tag:colour:black"),

@@ -37,9 +37,7 @@ def test_install_start_twice_status_stop(neo4j_settings: Neo4jSettings, tmp_path
     assert server.stop(settings) is False
 
 
-def test_start_refuses_a_port_taken_by_another_process(
-    neo4j_settings: Neo4jSettings, tmp_path: Path
-) -> None:
+def test_start_refuses_a_port_taken_by_another_process(neo4j_settings: Neo4jSettings, tmp_path: Path) -> None:
     settings = neo4j_settings.model_copy(update={"home": tmp_path / "home"})
     server.write_config(settings)
     with pytest.raises(ServerError, match="is taken by another process"):

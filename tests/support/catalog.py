@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-MYNTRA_HEADER = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
+MYNTRA_HEADER = (
+    "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
+)
 
 
 def first_rows(source: Path, rows: int, target: Path) -> Path:

@@ -52,7 +52,9 @@ def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
 
 def test_wrong_column_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text("sku,title\n1,Shirt\n")
-    code, _, err = run(capsys, "ingest", "csv", str(tmp_path / "c.csv"), "--map", "id=sku", "--map", "name=nope")
+    code, _, err = run(
+        capsys, "ingest", "csv", str(tmp_path / "c.csv"), "--map", "id=sku", "--map", "name=nope"
+    )
     assert code == 1
     assert_one_clear_line(err, "lacks the mapped column(s) nope")
 
@@ -98,8 +100,19 @@ def test_clear_needs_confirmation(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["neo4j"], ["graph"], ["ingest"], ["neo4j", "install"], ["neo4j", "start"], ["neo4j", "stop"],
-     ["neo4j", "status"], ["graph", "init"], ["graph", "stats"], ["graph", "clear"]],
+    [
+        [],
+        ["neo4j"],
+        ["graph"],
+        ["ingest"],
+        ["neo4j", "install"],
+        ["neo4j", "start"],
+        ["neo4j", "stop"],
+        ["neo4j", "status"],
+        ["graph", "init"],
+        ["graph", "stats"],
+        ["graph", "clear"],
+    ],
 )
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     code, out, _ = run(capsys, *command, "--help")
@@ -128,7 +141,9 @@ def test_eval_of_a_missing_model(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
-def test_tag_with_an_id_file_holding_no_id(capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes) -> None:
+def test_tag_with_an_id_file_holding_no_id(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes
+) -> None:
     (tmp_path / "ids.txt").write_bytes(content)
     code, _, err = run(capsys, "tag", "--model", str(tmp_path), "--ids", str(tmp_path / "ids.txt"))
     assert code == 1
@@ -173,10 +188,19 @@ def test_bad_tagger_setting(capsys: pytest.CaptureFixture[str], monkeypatch: pyt
 
 @pytest.mark.parametrize(
     "command",
-    [["extractor"], ["extractor", "train"], ["extractor", "eval"], ["extract"], ["linker"], ["linker", "build"],
-     ["link"]],
+    [
+        ["extractor"],
+        ["extractor", "train"],
+        ["extractor", "eval"],
+        ["extract"],
+        ["linker"],
+        ["linker", "build"],
+        ["link"],
+    ],
 )
-def test_extraction_and_linking_commands_have_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+def test_extraction_and_linking_commands_have_help(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
     code, out, _ = run(capsys, *command, "--help")
     assert code == 0
     assert "Usage" in out
@@ -196,7 +220,9 @@ def test_extract_with_a_bad_attribute_mapping(capsys: pytest.CaptureFixture[str]
     assert "attribute-kind" in err or "not a tag kind" in err
 
 
-def test_extractor_train_on_missing_and_unusable_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_extractor_train_on_missing_and_unusable_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = run(capsys, "extractor", "train", str(tmp_path / "absent.jsonl"))
     assert code == 1
     assert_one_clear_line(err, "no such file")
@@ -215,8 +241,13 @@ def test_extractor_train_on_too_few_examples(capsys: pytest.CaptureFixture[str],
 
 
 def test_extractor_flags_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["extractor", "train", "x.jsonl", "--epochs", "0"], ["extractor", "train", "x.jsonl", "--max-length", "9"],
-                 ["link", "x.jsonl", "--page-size", "0"], ["extractor", "train"], ["link"]):
+    for argv in (
+        ["extractor", "train", "x.jsonl", "--epochs", "0"],
+        ["extractor", "train", "x.jsonl", "--max-length", "9"],
+        ["link", "x.jsonl", "--page-size", "0"],
+        ["extractor", "train"],
+        ["link"],
+    ):
         code, _, err = run(capsys, *argv)
         assert code == 2 and "Traceback" not in err
 
@@ -241,7 +272,9 @@ def test_bad_linking_setting(capsys: pytest.CaptureFixture[str], monkeypatch: py
     assert_one_clear_line(err, "linker_exact_max")
 
 
-def test_serve_with_malformed_keys_is_one_clear_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_with_malformed_keys_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TAGGRAPH_API_KEYS", '{"a": {"key": "short", "role": "read"}}')
     code, _, err = run(capsys, "serve")
     assert code == 2

@@ -38,7 +38,9 @@ def synthetic(count: int, offset: int = 0) -> list[AttributeExample]:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[SpanExtractor, list[AttributeExample]]:
     train = synthetic(200)
     encoder = make_tiny_encoder(tmp_path_factory.mktemp("encoder"), [e.text for e in train] + ["Shirts"])
-    config = ExtractorConfig(epochs=8, batch_size=16, encoder_lr=2e-3, head_lr=1e-2, max_length=24, patience=8)
+    config = ExtractorConfig(
+        epochs=8, batch_size=16, encoder_lr=2e-3, head_lr=1e-2, max_length=24, patience=8
+    )
     extractor, _ = train_extractor(str(encoder), train[:170], train[170:], config)
     return extractor, synthetic(40, offset=200)
 
@@ -90,7 +92,9 @@ def test_gazetteer_prefers_the_category_and_the_longest_value() -> None:
 
 
 def test_decode_span_extends_over_inside_tokens() -> None:
-    probabilities = np.array([[1, 0, 0], [0.1, 0.8, 0.1], [0.2, 0.1, 0.7], [0.9, 0.05, 0.05]], dtype=np.float32)
+    probabilities = np.array(
+        [[1, 0, 0], [0.1, 0.8, 0.1], [0.2, 0.1, 0.7], [0.9, 0.05, 0.05]], dtype=np.float32
+    )
     offsets = np.array([[0, 0], [0, 4], [5, 9], [10, 15]])
     in_text = np.array([False, True, True, True])
     assert decode_span(probabilities, offsets, in_text, 0.5) == (0, 9, pytest.approx(0.8))
@@ -99,7 +103,9 @@ def test_decode_span_extends_over_inside_tokens() -> None:
 
 def test_training_learns_values_and_absences(trained) -> None:
     extractor, test = trained
-    predictions = extractor.extract([e.text for e in test], [e.category for e in test], [e.attributes for e in test])
+    predictions = extractor.extract(
+        [e.text for e in test], [e.category for e in test], [e.attributes for e in test]
+    )
     scores = extraction_scores(test, predictions)
     assert scores["f1"] > 90, scores
     assert scores["counts"]["NN"] > 0
@@ -158,7 +164,11 @@ def write_lines(path: Path, lines: list[str | bytes]) -> Path:
 
 
 def test_example_file_accounts_for_every_row(tmp_path: Path) -> None:
-    good = {"input": "acme red shirt", "category": "Shirts", "target_scores": {"Color": {"red": 1}, "Size": {"n/a": 1}}}
+    good = {
+        "input": "acme red shirt",
+        "category": "Shirts",
+        "target_scores": {"Color": {"red": 1}, "Size": {"n/a": 1}},
+    }
     path = write_lines(
         tmp_path / "train.jsonl",
         [
@@ -173,7 +183,9 @@ def test_example_file_accounts_for_every_row(tmp_path: Path) -> None:
             b'{"input": "caf\xe9 shirt", "target_scores": {"Color": "red"}}',
             json.dumps({"input": "y" * 6000, "target_scores": {"Color": "red"}}),
             json.dumps({"input": "z", "target_scores": {f"a{i}": "v" for i in range(101)}}),
-            json.dumps({"input": "blue cap", "category": "Caps", "target_scores": {"Color": ["blue", "navy"]}}),
+            json.dumps(
+                {"input": "blue cap", "category": "Caps", "target_scores": {"Color": ["blue", "navy"]}}
+            ),
             "",
         ],
     )

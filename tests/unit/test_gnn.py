@@ -27,10 +27,15 @@ def category_graph(seed: int = 0) -> tuple[GraphTensors, np.ndarray, np.ndarray]
     held_out = np.arange(PRODUCTS) % 4 == 0
     links = np.stack([np.flatnonzero(~held_out), category[~held_out]])
     graph = GraphTensors(
-        x={"product": torch.from_numpy(rng.normal(size=(PRODUCTS, 8)).astype(np.float32)),
-           "category": torch.arange(CATEGORIES), "tag": torch.arange(TAGS)},
+        x={
+            "product": torch.from_numpy(rng.normal(size=(PRODUCTS, 8)).astype(np.float32)),
+            "category": torch.arange(CATEGORIES),
+            "tag": torch.arange(TAGS),
+        },
         in_dims={"product": 8, "category": None, "tag": None},
-        edges={("product", "in_category", "category"): torch.tensor(np.stack([np.arange(PRODUCTS), category]))},
+        edges={
+            ("product", "in_category", "category"): torch.tensor(np.stack([np.arange(PRODUCTS), category]))
+        },
         target=("product", "has_tag", "tag"),
         links=torch.tensor(links),
     )
@@ -43,7 +48,11 @@ def test_encoder_shapes_and_repr() -> None:
     graph, _, _ = category_graph()
     encoder = HeteroSAGE(graph.in_dims, graph.num_nodes, graph.edge_types(), hidden=16, layers=2)
     h = encoder(graph.x, graph.message_edges())
-    assert {t: tuple(v.shape) for t, v in h.items()} == {"product": (PRODUCTS, 16), "category": (CATEGORIES, 16), "tag": (TAGS, 16)}
+    assert {t: tuple(v.shape) for t, v in h.items()} == {
+        "product": (PRODUCTS, 16),
+        "category": (CATEGORIES, 16),
+        "tag": (TAGS, 16),
+    }
     assert LinkScorer(16, TAGS)(h["product"], h["tag"]).shape == (PRODUCTS, TAGS)
     assert "hidden=16" in repr(encoder) and "layers=2" in repr(encoder)
     before = [p.clone() for p in encoder.parameters()]
@@ -75,7 +84,9 @@ def test_held_out_products_get_their_tag_through_the_neighbourhood() -> None:
 def test_a_seed_gives_the_same_model(tmp_path: Path) -> None:
     graph, rows, truth = category_graph()
     config = GNNConfig(hidden=8, epochs=6, eval_every=3, seed=11)
-    first, second = (train_link_model(graph, config, lambda m: held_out_map(m, graph, rows, truth)) for _ in range(2))
+    first, second = (
+        train_link_model(graph, config, lambda m: held_out_map(m, graph, rows, truth)) for _ in range(2)
+    )
     for a, b in zip(first.encoder.parameters(), second.encoder.parameters(), strict=True):
         assert torch.equal(a, b)
     saved = GraphModel(first, config, GraphModel.shape_of(graph), {"task": "test"})

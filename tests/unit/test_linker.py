@@ -145,7 +145,12 @@ def test_tuning_set_holds_out_entities_as_nil() -> None:
 
 def test_tuned_scorer_separates_links_from_nil(linker: Linker) -> None:
     rng = random.Random(3)
-    surfaces = [perturb(e.name, "typo", rng) or e.name for e in ENTITIES] + ["purple", "silk", "kids", "adidas"]
+    surfaces = [perturb(e.name, "typo", rng) or e.name for e in ENTITIES] + [
+        "purple",
+        "silk",
+        "kids",
+        "adidas",
+    ]
     kinds = [e.kind for e in ENTITIES] + ["colour", "material", "gender", "brand"]
     gold = [e.id for e in ENTITIES] + [None] * 4
     scorer = linker.tune(surfaces, kinds, gold)
@@ -189,7 +194,9 @@ def test_generated_tag_rows_are_checked(row: dict[str, object], reason: str) -> 
 def test_generated_tag_defaults() -> None:
     tag = parse_generated_tag({"product_id": "p:1", "kind": "colour", "value": " Navy\tBlue "}, 200)
     assert (tag.value, tag.score, tag.model) == ("Navy Blue", 1.0, "unknown")
-    assert np.isclose(parse_generated_tag({"product_id": 7, "kind": "k", "value": "v", "score": "0.5"}, 200).score, 0.5)
+    assert np.isclose(
+        parse_generated_tag({"product_id": 7, "kind": "k", "value": "v", "score": "0.5"}, 200).score, 0.5
+    )
 
 
 def test_candidates_come_from_embeddings_and_character_ngrams(embedder: TextEmbedder) -> None:

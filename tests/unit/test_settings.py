@@ -32,8 +32,17 @@ def test_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "uri",
-    ["", "nonsense", "http://127.0.0.1:7474", "bolt://", "bolt://host:99999", "bolt://host:0",
-     "bolt://host:abc", "file:///etc/passwd", "bolt://" + "h" * 5000 + ":7687:1"],
+    [
+        "",
+        "nonsense",
+        "http://127.0.0.1:7474",
+        "bolt://",
+        "bolt://host:99999",
+        "bolt://host:0",
+        "bolt://host:abc",
+        "file:///etc/passwd",
+        "bolt://" + "h" * 5000 + ":7687:1",
+    ],
 )
 def test_malformed_uris_are_refused(monkeypatch: pytest.MonkeyPatch, uri: str) -> None:
     monkeypatch.setenv("TAGGRAPH_NEO4J_URI", uri)
@@ -43,9 +52,16 @@ def test_malformed_uris_are_refused(monkeypatch: pytest.MonkeyPatch, uri: str) -
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TAGGRAPH_NEO4J_HEAP", "1g; rm -rf /"), ("TAGGRAPH_NEO4J_HEAP", ""), ("TAGGRAPH_NEO4J_BOLT_PORT", "70000"),
-     ("TAGGRAPH_NEO4J_BOLT_PORT", "-1"), ("TAGGRAPH_NEO4J_PAGECACHE", "9" * 400),
-     ("TAGGRAPH_BATCH_SIZE", "0"), ("TAGGRAPH_BATCH_SIZE", "10000000000"), ("TAGGRAPH_MAX_NAME_CHARS", "zero")],
+    [
+        ("TAGGRAPH_NEO4J_HEAP", "1g; rm -rf /"),
+        ("TAGGRAPH_NEO4J_HEAP", ""),
+        ("TAGGRAPH_NEO4J_BOLT_PORT", "70000"),
+        ("TAGGRAPH_NEO4J_BOLT_PORT", "-1"),
+        ("TAGGRAPH_NEO4J_PAGECACHE", "9" * 400),
+        ("TAGGRAPH_BATCH_SIZE", "0"),
+        ("TAGGRAPH_BATCH_SIZE", "10000000000"),
+        ("TAGGRAPH_MAX_NAME_CHARS", "zero"),
+    ],
 )
 def test_malformed_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
@@ -69,9 +85,14 @@ def test_api_keys_from_json(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "keys",
-    ["[]", '{"a": {"key": "short", "role": "read"}}', '{"a": {"key": "a-long-enough-secret", "role": "root"}}',
-     '{"a": {"key": "a-long-enough-secret", "role": "read"}, "b": {"key": "a-long-enough-secret", "role": "admin"}}',
-     '{"a": {"key": "a-long-enough-secret"}}', '{"a": {"key": "a-long-enough-secret", "role": "read", "extra": 1}}'],
+    [
+        "[]",
+        '{"a": {"key": "short", "role": "read"}}',
+        '{"a": {"key": "a-long-enough-secret", "role": "root"}}',
+        '{"a": {"key": "a-long-enough-secret", "role": "read"}, "b": {"key": "a-long-enough-secret", "role": "admin"}}',
+        '{"a": {"key": "a-long-enough-secret"}}',
+        '{"a": {"key": "a-long-enough-secret", "role": "read", "extra": 1}}',
+    ],
 )
 def test_malformed_api_keys_are_refused(monkeypatch: pytest.MonkeyPatch, keys: str) -> None:
     monkeypatch.setenv("TAGGRAPH_API_KEYS", keys)
@@ -79,7 +100,9 @@ def test_malformed_api_keys_are_refused(monkeypatch: pytest.MonkeyPatch, keys: s
         ApiSettings()
 
 
-def test_api_keys_that_are_not_json_are_refused(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_api_keys_that_are_not_json_are_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("TAGGRAPH_API_KEYS", "recsys=secret")
     with pytest.raises(SettingsError, match="keys"):
         ApiSettings()
@@ -89,8 +112,14 @@ def test_api_keys_that_are_not_json_are_refused(monkeypatch: pytest.MonkeyPatch,
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TAGGRAPH_API_PORT", "0"), ("TAGGRAPH_API_WORKERS", "0"), ("TAGGRAPH_API_MAX_K", "-1"),
-     ("TAGGRAPH_API_MAX_BODY_BYTES", "10"), ("TAGGRAPH_API_NEO4J_RETRY_S", "-1"), ("TAGGRAPH_API_LOAD_MODELS", "maybe")],
+    [
+        ("TAGGRAPH_API_PORT", "0"),
+        ("TAGGRAPH_API_WORKERS", "0"),
+        ("TAGGRAPH_API_MAX_K", "-1"),
+        ("TAGGRAPH_API_MAX_BODY_BYTES", "10"),
+        ("TAGGRAPH_API_NEO4J_RETRY_S", "-1"),
+        ("TAGGRAPH_API_LOAD_MODELS", "maybe"),
+    ],
 )
 def test_malformed_api_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)

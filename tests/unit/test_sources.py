@@ -17,8 +17,7 @@ from taggraph.jobs.ingest.sources.registry import build_source
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
 
 MYNTRA_HEADER = (
-    "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,"
-    "productDisplayName\n"
+    "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName\n"
 )
 
 
@@ -90,13 +89,21 @@ def test_missing_file(tmp_path: Path, context: SourceContext) -> None:
 @pytest.mark.parametrize(
     ("tree", "name", "expected"),
     [
-        ('["Clothing >> Shorts >> Alisha Shorts >> Alisha Solid Shorts"]', "Alisha Solid Shorts",
-         ("Clothing", "Shorts", "Alisha Shorts")),
-        ('["Furniture >> Sofa Beds >> FabHomeDecor Fabric Double Sofa Bed (Finish Colo..."]',
-         "FabHomeDecor Fabric Double Sofa Bed (Finish Color - Leatherette Black)",
-         ("Furniture", "Sofa Beds")),
-        ('["Footwear >> Women\'s Footwear >> Ballerinas"]', "AW Bellies",
-         ("Footwear", "Women's Footwear", "Ballerinas")),
+        (
+            '["Clothing >> Shorts >> Alisha Shorts >> Alisha Solid Shorts"]',
+            "Alisha Solid Shorts",
+            ("Clothing", "Shorts", "Alisha Shorts"),
+        ),
+        (
+            '["Furniture >> Sofa Beds >> FabHomeDecor Fabric Double Sofa Bed (Finish Colo..."]',
+            "FabHomeDecor Fabric Double Sofa Bed (Finish Color - Leatherette Black)",
+            ("Furniture", "Sofa Beds"),
+        ),
+        (
+            '["Footwear >> Women\'s Footwear >> Ballerinas"]',
+            "AW Bellies",
+            ("Footwear", "Women's Footwear", "Ballerinas"),
+        ),
         ('["AW Bellies"]', "aw  bellies", ()),
     ],
 )
@@ -105,7 +112,8 @@ def test_category_tree_drops_the_product_name_leaf(tree: str, name: str, expecte
 
 
 @pytest.mark.parametrize(
-    "tree", ["[Clothing >> Shorts]", '["A >> >> B"]', '["A", "B"]', '{"a": 1}', '["' + ">>".join("x" * 13) + '"]']
+    "tree",
+    ["[Clothing >> Shorts]", '["A >> >> B"]', '["A", "B"]', '{"a": 1}', '["' + ">>".join("x" * 13) + '"]'],
 )
 def test_unparseable_trees_are_rejected(tmp_path: Path, context: SourceContext, tree: str) -> None:
     header = "uniq_id,product_name,product_category_tree,retail_price,discounted_price,brand,description,product_specifications\n"
@@ -129,7 +137,9 @@ def test_flipkart_record(tmp_path: Path, context: SourceContext) -> None:
     assert record.brand is not None and record.brand.id == "brand:alisha"
     assert record.category is not None and record.category.path == ("Clothing", "Shorts")
     assert {(tag.kind, tag.name) for tag in record.tags} == {
-        ("material", "Cotton Lycra"), ("colour", "Navy"), ("colour", "Red")
+        ("material", "Cotton Lycra"),
+        ("colour", "Navy"),
+        ("colour", "Red"),
     }
     assert parsed[1].reason == "retail_price 'abc' is not a number"
 
@@ -195,9 +205,14 @@ def _rows_by_file(rows: list[SourceRow]) -> dict[str, list[SourceRow]]:
 def test_instacart_folder(tmp_path: Path, context: SourceContext) -> None:
     write(tmp_path / "departments.csv", "department_id,department\n1,frozen\n")
     write(tmp_path / "aisles.csv", "aisle_id,aisle\n10,ice cream\n")
-    write(tmp_path / "products.csv", "product_id,product_name,aisle_id,department_id\n5,Vanilla,10,1\n6,Lost,99,1\n")
+    write(
+        tmp_path / "products.csv",
+        "product_id,product_name,aisle_id,department_id\n5,Vanilla,10,1\n6,Lost,99,1\n",
+    )
     write(tmp_path / "orders.csv", "order_id,user_id,eval_set,order_number\n100,7,prior,3\n100,8,prior,1\n")
-    write(tmp_path / "order_products__prior.csv", "order_id,product_id,reordered\n100,5,1\n100,6,0\n101,5,0\n")
+    write(
+        tmp_path / "order_products__prior.csv", "order_id,product_id,reordered\n100,5,1\n100,6,0\n101,5,0\n"
+    )
     grouped = _rows_by_file(list(InstacartSource(context).rows(tmp_path)))
     assert [row.reason for row in grouped["products.csv"]] == [None, "unknown aisle_id '99'"]
     assert grouped["orders.csv"][1].reason == "duplicate order_id 100"
@@ -238,7 +253,9 @@ def test_sequences_need_their_attributes(tmp_path: Path, context: SourceContext)
 
 def test_long_specifications_of_unused_keys_do_not_reject(tmp_path: Path, context: SourceContext) -> None:
     header = "uniq_id,product_name,product_category_tree,retail_price,discounted_price,brand,description,product_specifications\n"
-    specs = '{""product_specification""=>[{""key""=>""Care Instructions"", ""value""=>""' + "w" * 500 + '""}]}'
+    specs = (
+        '{""product_specification""=>[{""key""=>""Care Instructions"", ""value""=>""' + "w" * 500 + '""}]}'
+    )
     row = f'u1,Sofa,"[""Furniture""]",10,,,,"{specs}"\n'
     rows = list(FlipkartSource(context).rows(write(tmp_path / "f.csv", header + row)))
     assert rows[0].reason is None

@@ -198,7 +198,9 @@ def test_lora_trains_adapters_and_saves_a_plain_model(tmp_path: Path) -> None:
     encoder = make_tiny_encoder(tmp_path / "encoder", texts)
     space = LabelSpace.from_examples(labels, 2)
     truth = matrix(labels, space)
-    config = TrainingConfig(epochs=3, batch_size=16, encoder_lr=5e-3, head_lr=1e-2, max_length=16, lora_rank=4)
+    config = TrainingConfig(
+        epochs=3, batch_size=16, encoder_lr=5e-3, head_lr=1e-2, max_length=16, lora_rank=4
+    )
     before = AutoModel.from_pretrained(str(encoder)).state_dict()
     tagger, _ = train_tagger(
         str(encoder), space, texts[:90], truth[:90], np.zeros_like(truth[:90]), texts[90:], truth[90:], config

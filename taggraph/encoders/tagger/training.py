@@ -117,8 +117,13 @@ def train_tagger(
         network.encoder = with_lora(network.encoder, config.lora_rank)
     steps = total_steps(len(train_texts), config.batch_size, config.epochs, config.max_steps)
     optimizer, scheduler = optimizer_for(
-        network, network.head, encoder_lr=config.encoder_lr, head_lr=config.head_lr,
-        weight_decay=config.weight_decay, warmup=config.warmup, steps=steps,
+        network,
+        network.head,
+        encoder_lr=config.encoder_lr,
+        head_lr=config.head_lr,
+        weight_decay=config.weight_decay,
+        warmup=config.warmup,
+        steps=steps,
     )
     steps_per_epoch = math.ceil(len(train_texts) / config.batch_size)
     groups = kind_groups([space.columns_of_kind(kind) for kind in space.kinds], device)

@@ -8,8 +8,8 @@ from rich.console import Console
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.settings import Neo4jSettings
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(highlight=False, emoji=False)
+errors = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 @contextmanager

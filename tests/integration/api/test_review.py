@@ -11,8 +11,7 @@ from taggraph.graph.reader import product_tags
 from taggraph.graph.schema import clear_graph
 from taggraph.graph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ, REVIEW, ingest_all, ready_client
-
-SHIRT = "myntra:20260"
+from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
 
 
 @pytest.fixture()
@@ -20,36 +19,7 @@ def graph(session_executor: GraphExecutor, demo_dir: Path, tmp_path: Path) -> Gr
     """The demo graph with tagger proposals and an extractor candidate to review."""
     clear_graph(session_executor)
     ingest_all(session_executor, demo_dir, tmp_path)
-    session_executor.write(
-        "write/tagger_proposals",
-        rows=[
-            {"product_id": SHIRT, "tags": [{"tag_id": "tag:usage:formal", "score": 0.41}]},
-            {"product_id": "myntra:38402", "tags": [{"tag_id": "tag:colour:white", "score": 0.93}]},
-        ],
-        source="tagger",
-        model="m1",
-    )
-    candidate = {
-        "id": "tag:colour:navvy-blue",
-        "name": "navvy blue",
-        "kind": "colour",
-        "suggested_ids": ["tag:colour:navy-blue"],
-        "suggested_scores": [0.47],
-    }
-    session_executor.write("write/candidate_tags", rows=[candidate])
-    proposal = {
-        "entity_id": "tag:colour:navvy-blue",
-        "score": 0.6,
-        "link_score": 0.47,
-        "surface": "navvy blue",
-        "model": "x",
-    }
-    session_executor.write(
-        "write/extractor_proposals",
-        rows=[{"product_id": SHIRT, "tags": [proposal], "brands": []}],
-        source="extractor",
-        run="r1",
-    )
+    add_review_work(session_executor)
     return session_executor
 
 
@@ -67,7 +37,7 @@ def test_queue_puts_the_least_confident_first(client: TestClient) -> None:
     queue = client.get("/v1/review/queue", headers=REVIEW).json()
     scores = [row["score"] for row in queue["proposals"]]
     assert scores == sorted(scores) and scores[0] == 0.41
-    assert [c["tag_id"] for c in queue["candidates"]] == ["tag:colour:navvy-blue"]
+    assert [c["tag_id"] for c in queue["candidates"]] == [CANDIDATE]
     assert queue["candidates"][0]["products"] == 1
     colour = client.get("/v1/review/queue?kind=colour", headers=REVIEW).json()
     assert {row["kind"] for row in colour["proposals"]} == {"colour"}
@@ -77,7 +47,7 @@ def test_decisions_become_human_facts_with_the_reviewer(client: TestClient, grap
     body = {
         "decisions": [
             {"action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"},
-            {"action": "approve", "product_id": "myntra:38402", "tag_id": "tag:colour:white"},
+            {"action": "approve", "product_id": WHITE_SHIRT, "tag_id": "tag:colour:white"},
             {"action": "approve", "product_id": "myntra:0", "tag_id": "tag:colour:white"},
         ]
     }
@@ -89,7 +59,7 @@ def test_decisions_become_human_facts_with_the_reviewer(client: TestClient, grap
     }
     rejected = edges(graph, SHIRT)["tag:usage:formal"]
     assert (rejected["source"], rejected["status"], rejected["reviewer"]) == ("human", "rejected", "ana")
-    assert edges(graph, "myntra:38402")["tag:colour:white"]["status"] == "approved"
+    assert edges(graph, WHITE_SHIRT)["tag:colour:white"]["status"] == "approved"
     graph.write(
         "write/tagger_proposals",
         rows=[{"product_id": SHIRT, "tags": [{"tag_id": "tag:usage:formal", "score": 0.99}]}],
@@ -102,36 +72,32 @@ def test_decisions_become_human_facts_with_the_reviewer(client: TestClient, grap
 def test_merging_a_candidate_moves_its_proposals_and_keeps_its_names(
     client: TestClient, graph: GraphExecutor
 ) -> None:
-    body = {
-        "decisions": [
-            {"action": "merge", "tag_id": "tag:colour:navvy-blue", "into_id": "tag:colour:navy-blue"}
-        ]
-    }
+    body = {"decisions": [{"action": "merge", "tag_id": CANDIDATE, "into_id": "tag:colour:navy-blue"}]}
     assert client.post("/v1/review/decisions", headers=REVIEW, json=body).json()["applied"] == 1
     entity = graph.read("read/linker_entities")
     navy = next(row for row in entity if row["id"] == "tag:colour:navy-blue")
     assert "navvy blue" in navy["aliases"]
-    candidate = graph.read("read/tag", tag_id="tag:colour:navvy-blue")[0]
+    candidate = graph.read("read/tag", tag_id=CANDIDATE)[0]
     assert candidate["status"] == "merged"
     shirt = edges(graph, SHIRT)
-    assert "tag:colour:navvy-blue" not in shirt
+    assert CANDIDATE not in shirt
     assert shirt["tag:colour:navy-blue"]["source"] == "catalog"  # the catalog edge already there stays
     again = client.post("/v1/review/decisions", headers=REVIEW, json=body).json()
     assert again["applied"] == 0 and again["not_applied"][0]["index"] == 0
 
 
 def test_candidates_are_accepted_or_dropped(client: TestClient, graph: GraphExecutor) -> None:
-    body = {"decisions": [{"action": "reject", "tag_id": "tag:colour:navvy-blue"}]}
+    body = {"decisions": [{"action": "reject", "tag_id": CANDIDATE}]}
     assert client.post("/v1/review/decisions", headers=REVIEW, json=body).json()["applied"] == 1
-    assert graph.read("read/tag", tag_id="tag:colour:navvy-blue")[0]["status"] == "rejected"
-    assert "tag:colour:navvy-blue" not in edges(graph, SHIRT)
+    assert graph.read("read/tag", tag_id=CANDIDATE)[0]["status"] == "rejected"
+    assert CANDIDATE not in edges(graph, SHIRT)
     assert client.post("/v1/review/decisions", headers=REVIEW, json=body).json()["applied"] == 0
 
 
 @pytest.mark.parametrize(
     "decision",
     [
-        {"action": "merge", "tag_id": "tag:colour:navvy-blue"},
+        {"action": "merge", "tag_id": CANDIDATE},
         {"action": "merge", "tag_id": "a", "into_id": "b", "product_id": SHIRT},
         {"action": "approve", "tag_id": "a", "into_id": "b"},
         {"action": "promote", "tag_id": "a"},

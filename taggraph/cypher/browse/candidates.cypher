@@ -1,0 +1,17 @@
+// Candidate entities awaiting review with the existing entities nearest to them (linker scores).
+// @param kind string = null  Only candidates of this tag kind; all when null.
+// @param limit int = 50  Most candidates.
+MATCH (c:Tag {status: 'candidate'})
+WHERE $kind IS NULL OR c.kind = $kind
+WITH c, COUNT { (c)<-[:HAS_TAG {status: 'proposed'}]-(:Product) } AS products
+ORDER BY coalesce(c.suggested_scores[0], 0.0) DESC, products DESC, c.id
+LIMIT $limit
+CALL (c) {
+  UNWIND range(0, size(coalesce(c.suggested_ids, [])) - 1) AS rank
+  OPTIONAL MATCH (near {id: c.suggested_ids[rank]})
+  WHERE near:Tag OR near:Brand OR near:Category
+  RETURN collect(coalesce(near.name, c.suggested_ids[rank]) + ' (' +
+                 toString(round(c.suggested_scores[rank], 2)) + ')') AS nearest
+}
+RETURN c.id AS candidate_id, c.name AS candidate, c.kind AS kind, products,
+       coalesce(c.surfaces, []) AS surfaces, nearest
