@@ -6,6 +6,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from safetensors import SafetensorError
+
 from taggraph.encoders.errors import ModelArtifactError
 
 
@@ -17,6 +19,35 @@ def sha256_of(*paths: Path) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
+
+
+def check_writable(path: Path, what: str = "model") -> Path:
+    """Fail now, not after hours of training, when ``path``'s folder cannot be written.
+
+    Creates the parent folder and a probe file in it (removed again).
+
+    Args:
+        path: The directory a job will write later.
+        what: What it will hold, for the error message.
+
+    Returns:
+        ``path``, resolved.
+
+    Raises:
+        ModelArtifactError: If the parent folder cannot be created or written.
+
+    """
+    path = path.resolve()
+    if path.exists() and not path.is_dir():
+        raise ModelArtifactError(f"cannot write the {what} to {path}: a file is there, not a folder")
+    probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ModelArtifactError(f"cannot write the {what} to {path}: {error.strerror or error}") from error
+    return path
 
 
 def write_directory(path: Path, write: Callable[[Path], None], what: str = "model") -> Path:
@@ -37,22 +68,25 @@ def write_directory(path: Path, write: Callable[[Path], None], what: str = "mode
 
     """
     path = path.resolve()
-    partial = path.with_name(f".{path.name}.partial")
+    if path.exists() and not path.is_dir():
+        raise ModelArtifactError(f"cannot write the {what} to {path}: a file is there, not a folder")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         write(partial)
         if path.exists():
-            replaced = path.with_name(f".{path.name}.replaced")
+            replaced = path.with_name(f".{path.name}.{os.getpid()}.replaced")
             shutil.rmtree(replaced, ignore_errors=True)
             os.replace(path, replaced)
             os.replace(partial, path)
             shutil.rmtree(replaced)
         else:
             os.replace(partial, path)
-    except OSError as error:
+    except (OSError, SafetensorError) as error:  # safetensors reports I/O errors as its own
         shutil.rmtree(partial, ignore_errors=True)
-        raise ModelArtifactError(f"cannot write the {what} to {path}: {error.strerror or error}") from error
+        reason = getattr(error, "strerror", None) or error
+        raise ModelArtifactError(f"cannot write the {what} to {path}: {reason}") from error
     return path
 
 

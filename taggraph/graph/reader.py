@@ -42,6 +42,12 @@ def graph_stats(executor: GraphExecutor) -> GraphStats:
     )
 
 
+def embedding_counts(executor: GraphExecutor) -> dict[str, tuple[int, list[str]]]:
+    """Nodes carrying a GNN embedding by label (``Product``, ``Tag``), with the runs that wrote them."""
+    rows = executor.read("read/embedding_counts")
+    return {row["label"]: (int(row["count"]), sorted(row["runs"])) for row in rows}
+
+
 def product(executor: GraphExecutor, product_id: str) -> dict[str, Any] | None:
     """A product's properties, category path (root first) and brand, or None if unknown.
 

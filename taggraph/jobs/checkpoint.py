@@ -40,7 +40,7 @@ class Checkpoint:
         """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_suffix(".partial")
+            partial = self.path.with_suffix(f".{os.getpid()}.partial")  # one per concurrent run
             partial.write_text(json.dumps({"position": position}), encoding="utf-8")
             os.replace(partial, self.path)
         except OSError as error:

@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # the commands draw their own progress
+    for stream in (sys.stdout, sys.stderr):  # bytes of a non-UTF-8 input echoed in a message
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            reconfigure(errors="backslashreplace")
     try:
         result = app(args=argv, prog_name="taggraph", standalone_mode=False)
     except typer.Exit as done:

@@ -126,6 +126,8 @@ def test_scope_by_ids_and_by_change_with_counted_skips(
     report = run_tagging(executor, tagger, tmp_path / "state", ids=[*ids, *hostile, ids[0]])
     assert report.scored == 3
     assert report.skipped[UNKNOWN_ID] == len(hostile)
+    with pytest.raises(InputError, match="none of the 5 ids is a product of source 'myntra'"):
+        run_tagging(executor, tagger, tmp_path / "state", ids=hostile)
     short = run_tagging(executor, tagger, tmp_path / "state", ids=ids, max_text_chars=10)
     assert short.scored + short.skipped[TEXT_TOO_LONG] == 3 and short.skipped[TEXT_TOO_LONG] > 0
 

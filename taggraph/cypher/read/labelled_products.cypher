@@ -1,12 +1,14 @@
-// The given products of a source with the facts a tagger learns from: tags a catalog or a
-// person approved (positives) or a person rejected (negatives), the category path (root
-// first) and the brand. Model proposals are not read.
+// The given products of a source with the facts a tagger learns from: catalog tags (positives)
+// and, when $reviewed, the tags a person approved (positives) or rejected (negatives); the
+// category path (root first) and the brand. Model proposals are not read.
 UNWIND $ids AS id
 MATCH (p:Product {id: id})
 WHERE p.source = $source
 CALL (p) {
   OPTIONAL MATCH (p)-[r:HAS_TAG]->(t:Tag)
-  WHERE r.status IN ['approved', 'rejected'] AND t.status = 'active'
+  WHERE t.status = 'active'
+    AND ((r.source <> 'human' AND r.status = 'approved')
+         OR ($reviewed AND r.source = 'human' AND r.status IN ['approved', 'rejected']))
   RETURN collect({kind: t.kind, name: t.name, status: r.status}) AS tags
 }
 CALL (p) {

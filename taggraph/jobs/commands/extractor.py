@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from taggraph.encoders.artifacts import check_writable
 from taggraph.encoders.tagger.extractor import SpanExtractor
 from taggraph.encoders.tagger.extractor_training import ExtractorConfig
 from taggraph.graph.errors import InputError
@@ -17,6 +18,7 @@ from taggraph.jobs.extraction.examples import ExampleFile, read_example_files
 from taggraph.jobs.extraction.extract import run_extraction
 from taggraph.jobs.extraction.kinds import attribute_kinds
 from taggraph.jobs.extraction.training import compare_with_gazetteer, train_on_examples
+from taggraph.jobs.ingest.records import source_name
 from taggraph.jobs.settings import LinkingSettings
 from taggraph.jobs.tagging.proposals import read_id_file
 
@@ -45,6 +47,7 @@ def train(
     Rows that cannot be taken go to <rejects-dir>/extractor.rejects.jsonl.
     """
     settings = LinkingSettings()
+    target = check_writable(out or settings.models_dir / "extractor", "extractor")
     rejects = settings.rejects_dir / "extractor.rejects.jsonl"
     training = read_example_files(files, rejects)
     tests = read_example_files(test, settings.rejects_dir / "extractor-test.rejects.jsonl") if test else []
@@ -71,7 +74,7 @@ def train(
     for file in tests:
         metrics[str(file.path)] = compare_with_gazetteer(extractor, examples, file.examples)
         _print_scores(str(file.path), metrics[str(file.path)])
-    target = extractor.save(out or settings.models_dir / "extractor", metrics)
+    target = extractor.save(target, metrics)
     console.print(
         f"extractor saved to {target}: {len(extractor.attributes)} attributes, run {extractor.meta['run_id']}"
     )
@@ -114,6 +117,7 @@ def extract(
     season by default); nothing is written to the graph but the run's ModelRun node.
     """
     settings = LinkingSettings()
+    source_name(source)
     kinds = attribute_kinds(attribute_kind or ())
     id_list, id_skips = read_id_file(ids) if ids is not None else (None, None)
     if id_list is not None and not id_list:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from taggraph.encoders.artifacts import check_writable
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.training import GNNConfig
@@ -17,6 +18,7 @@ from taggraph.jobs.commands.runtime import console, open_graph
 from taggraph.jobs.gnn.embed import run_embed
 from taggraph.jobs.gnn.refine import run_refine, train_refiner
 from taggraph.jobs.settings import TaggerSettings
+from taggraph.jobs.tagging.training import TaggerJob
 
 app = typer.Typer(help="Train the graph neural network that refines the tagger's scores.")
 TaggerOption = Annotated[Path, typer.Option(help="The tagger model directory the GNN works beside.")]
@@ -41,10 +43,12 @@ def train(
     """
     settings = TaggerSettings()
     text_tagger = Tagger.load(tagger)
+    source = TaggerJob.of_model(text_tagger.meta).source
+    target = check_writable(out or settings.models_dir / "gnn" / source, "GNN model")
     config = GNNConfig(hidden=hidden, layers=layers, epochs=epochs, lr=lr, seed=seed)
     with open_graph() as executor:
         model, report = train_refiner(executor, text_tagger, TextEmbedder(settings.encoder), config)
-    target = model.save(out or settings.models_dir / "gnn" / str(model.meta["source"]))
+    model.save(target)
     table = Table("scores", "micro-F1", "macro-F1", "P@1", "mAP", title="test split")
     for name, metrics in report.metrics.items():
         table.add_row(
@@ -109,7 +113,7 @@ def embed(
             TextEmbedder(settings.encoder),
             config,
             out,
-            model or settings.models_dir / "gnn" / "embed",
+            check_writable(model or settings.models_dir / "gnn" / "embed", "GNN model"),
             retrain,
             batch_size,
         )
@@ -142,10 +146,13 @@ def export(
     pyg: graph.pt (a HeteroData with text features) and ids.json; networkx: graph.graphml;
     parquet: nodes.parquet and edges.parquet.
     """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
     with open_graph() as executor:
         snapshot = read_snapshot(executor, source or None)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         if output is ExportFormat.PARQUET:
             written = write_parquet(snapshot, out)
         elif output is ExportFormat.NETWORKX:

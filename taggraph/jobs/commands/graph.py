@@ -4,7 +4,7 @@ import typer
 from rich.table import Table
 
 from taggraph.graph.errors import InputError
-from taggraph.graph.reader import graph_stats
+from taggraph.graph.reader import embedding_counts, graph_stats
 from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.jobs.commands.runtime import console, open_graph
 from taggraph.jobs.similar import build_similar_lists
@@ -22,14 +22,18 @@ def init() -> None:
 
 @app.command()
 def stats() -> None:
-    """Print node counts by label and relationship counts by type."""
+    """Print node counts by label, relationship counts by type and nodes with embeddings."""
     with open_graph() as executor:
         counts = graph_stats(executor)
+        embedded = embedding_counts(executor)
     table = Table("kind", "name", "count")
     for label, count in counts.nodes.items():
         table.add_row("node", label, f"{count:,}")
     for kind, count in counts.relationships.items():
         table.add_row("relationship", kind, f"{count:,}")
+    for label, (count, runs) in embedded.items():
+        if count:
+            table.add_row("embedded", label, f"{count:,} (run {', '.join(runs)})")
     table.add_row("total", "nodes", f"{counts.node_total:,}")
     table.add_row("total", "relationships", f"{counts.relationship_total:,}")
     console.print(table)

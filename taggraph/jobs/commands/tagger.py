@@ -7,6 +7,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from taggraph.encoders.artifacts import check_writable
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.encoders.tagger.training import TrainingConfig
@@ -30,6 +31,10 @@ def train(
     ] = None,
     with_description: Annotated[bool, typer.Option(help="Tag from title and description.")] = False,
     min_support: Annotated[int, typer.Option(min=1, help="Fewest training products a label needs.")] = 5,
+    include_reviewed: Annotated[
+        bool,
+        typer.Option(help="Also learn from review decisions: approved as positives, rejected as negatives."),
+    ] = False,
     epochs: Annotated[int, typer.Option(min=1, max=100)] = 4,
     batch_size: Annotated[int, typer.Option(min=1, max=4096)] = 32,
     max_length: Annotated[int, typer.Option(min=8, max=512, help="Longest tokenised text.")] = 64,
@@ -43,13 +48,14 @@ def train(
         Path | None, typer.Option(help="Model directory (default: <models-dir>/tagger/<source>).")
     ] = None,
 ) -> None:
-    """Fine-tune the tagger on a source's catalog and approved tags; rejected tags are negatives.
+    """Fine-tune the tagger on a source's catalog tags (and, with --include-reviewed, on people's decisions).
 
     Products are split by a hash of their id: 70% train, 10% validation (early stopping and
     per-tag thresholds), 20% test (the figures printed at the end).
     """
     settings = TaggerSettings()
-    job = TaggerJob(source, tuple(kind or ()), with_description, min_support, settings.encoder)
+    kinds = tuple(kind or ())
+    job = TaggerJob(source, kinds, with_description, min_support, settings.encoder, include_reviewed)
     config = TrainingConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -58,7 +64,7 @@ def train(
         seed=seed,
         lora_rank=lora_rank,
     )
-    target = out or settings.models_dir / "tagger" / source
+    target = check_writable(out or settings.models_dir / "tagger" / source, "tagger")
     with open_graph() as executor:
         splits = load_splits(executor, job)
         console.print(
@@ -150,7 +156,7 @@ def tag(
     tagger.set_precision(settings.precision)
     with open_graph() as executor:
         check_vocabulary(executor, tagger)
-        since = run_started_at(executor, changed_since) if changed_since else None
+        since = run_started_at(executor, changed_since) if changed_since is not None else None
         with Progress(
             TextColumn("[bold]tag"),
             TextColumn("{task.completed:,} products"),

@@ -4,6 +4,7 @@ They are written to Neo4j (with vector indexes) and to parquet and npz files.
 """
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,6 +106,7 @@ def run_embed(
         InputError: If the graph has nothing to learn from or ``out`` cannot be written.
 
     """
+    _prepare(out)
     snapshot = read_snapshot(executor)
     graph, validation = tag_link_graph(snapshot, node_features(snapshot, embedder.embed, True))
     trained = not (model_path / "gnn.json").exists() or retrain
@@ -179,20 +181,29 @@ def _write(
     executor.write("admin/await_indexes")
 
 
+def _prepare(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot write the embeddings to {out}: {error.strerror or error}") from error
+
+
 def _files(out: Path, snapshot: GraphSnapshot, products: np.ndarray, tags: np.ndarray) -> list[Path]:
+    """Write both files next to their final names, then move them into place (all or nothing)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    npz, parquet = out / "embeddings.npz", out / "embeddings.parquet"
+    partial_npz, partial_parquet = out / "embeddings.npz.partial", out / "embeddings.parquet.partial"
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        npz, parquet = out / "embeddings.npz", out / "embeddings.parquet"
-        np.savez(
-            npz,
-            product_ids=np.array(snapshot.ids["product"]),
-            product=products,
-            tag_ids=np.array(snapshot.ids["tag"]),
-            tag=tags,
-        )
+        with partial_npz.open("wb") as handle:
+            np.savez(
+                handle,
+                product_ids=np.array(snapshot.ids["product"]),
+                product=products,
+                tag_ids=np.array(snapshot.ids["tag"]),
+                tag=tags,
+            )
         table = pa.table(
             {
                 "type": ["product"] * len(products) + ["tag"] * len(tags),
@@ -200,7 +211,12 @@ def _files(out: Path, snapshot: GraphSnapshot, products: np.ndarray, tags: np.nd
                 "embedding": [v.tolist() for v in products] + [v.tolist() for v in tags],
             }
         )
-        pq.write_table(table, parquet)
+        pq.write_table(table, partial_parquet)
+        os.replace(partial_npz, npz)
+        os.replace(partial_parquet, parquet)
         return [parquet, npz]
     except OSError as error:
         raise InputError(f"cannot write the embeddings to {out}: {error.strerror or error}") from error
+    finally:
+        partial_npz.unlink(missing_ok=True)
+        partial_parquet.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """The rejects file: one JSON line per row that could not be taken, with its reason."""
 
 import json
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -12,7 +13,11 @@ _MAX_RAW_CHARS = 2000
 
 
 class RejectsFile:
-    """Writes rejected rows to ``path`` (created or truncated on open).
+    """Writes rejected rows to ``path``, all or nothing.
+
+    Rows go to ``<path>.<pid>.partial``, which replaces ``path`` only when the run ends without
+    an error; a failed run (a full disk, an interrupted ingest) leaves the earlier file as it was,
+    and two runs at once each write a whole file.
 
     Args:
         path: Rejects file, JSON Lines.
@@ -21,6 +26,7 @@ class RejectsFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         self.count = 0
         self._handle: IO[str] | None = None
 
@@ -30,7 +36,7 @@ class RejectsFile:
     def __enter__(self) -> "RejectsFile":
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("w", encoding="utf-8")
+            self._handle = self.partial.open("w", encoding="utf-8")
         except OSError as error:
             raise InputError(f"cannot write the rejects file {self.path}: {error.strerror}") from error
         return self
@@ -41,8 +47,16 @@ class RejectsFile:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._handle is not None:
+        if self._handle is None:
+            return
+        try:
             self._handle.close()
+            if error is None:
+                os.replace(self.partial, self.path)
+        except OSError as failure:
+            raise InputError(f"cannot write the rejects file {self.path}: {failure.strerror}") from failure
+        finally:
+            self.partial.unlink(missing_ok=True)
 
     def add(self, row: SourceRow) -> None:
         """Append one rejected row.

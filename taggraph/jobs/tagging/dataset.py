@@ -69,6 +69,7 @@ def read_labelled_products(
     since: Any = None,
     ids: list[str] | None = None,
     page_size: int = 5000,
+    reviewed: bool = True,
 ) -> Iterator[list[LabelledProduct]]:
     """Yield a source's products in id order, a page at a time; a text may be empty.
 
@@ -80,6 +81,8 @@ def read_labelled_products(
         since: Only products whose text changed after this datetime (ignored with ``ids``).
         ids: Only these product ids (those not in the graph, or of another source, are left out).
         page_size: Products per read.
+        reviewed: Whether people's decisions count (approved tags as positives, rejected ones
+            as negatives); without them only catalog tags do.
 
     """
     wanted = sorted(set(ids)) if ids is not None else None
@@ -96,7 +99,7 @@ def read_labelled_products(
             last = page_ids[-1] if page_ids else after
         if not page_ids:
             return
-        rows = executor.read("read/labelled_products", source=source, ids=page_ids)
+        rows = executor.read("read/labelled_products", source=source, ids=page_ids, reviewed=reviewed)
         page = []
         for row in rows:
             positives, negatives = labels_of(row)

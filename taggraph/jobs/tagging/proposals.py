@@ -142,6 +142,9 @@ def run_tagging(
 
     Returns:
         The run's report.
+
+    Raises:
+        InputError: If ``ids`` holds no product of the model's source.
     """
     job = TaggerJob.of_model(tagger.meta)
     checkpoint = Checkpoint(state_dir / f"tagging-{run_key(tagger, since, ids)}.json")
@@ -149,6 +152,8 @@ def run_tagging(
     report = TaggingReport(run_id=state["run_id"], resumed_after=state["after"])
     if ids is not None:
         present = {row["id"] for row in executor.read("read/products_present", ids=ids, source=job.source)}
+        if not present:
+            raise InputError(f"none of the {len(set(ids)):,} ids is a product of source {job.source!r}")
         report.skipped[UNKNOWN_ID] += len(set(ids) - present)
     labels_to_tags = tag_ids(executor, tagger)
     report.not_written_kinds = sorted(

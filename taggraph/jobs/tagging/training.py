@@ -12,6 +12,7 @@ from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.encoders.tagger.training import EpochReport, StepCallback, TrainingConfig, train_tagger
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.errors import InputError
+from taggraph.jobs.ingest.records import source_name
 from taggraph.jobs.tagging.dataset import LabelledProduct, dataset_hash, label_matrix, read_labelled_products
 from taggraph.jobs.tagging.evaluation import Splits, split_products
 
@@ -27,6 +28,8 @@ class TaggerJob:
         with_description: Whether the text includes the description.
         min_support: Fewest training products a label needs to be in the vocabulary.
         encoder: Pretrained encoder setting (packaged MiniLM by default).
+        include_reviewed: Whether people's review decisions are training data (approved tags
+            as positives, rejected ones as negatives) beside the catalog's tags.
     """
 
     source: str
@@ -34,6 +37,10 @@ class TaggerJob:
     with_description: bool = False
     min_support: int = 5
     encoder: str | None = None
+    include_reviewed: bool = False
+
+    def __post_init__(self) -> None:
+        source_name(self.source)
 
     @classmethod
     def of_model(cls, meta: dict[str, Any]) -> "TaggerJob":
@@ -45,6 +52,7 @@ class TaggerJob:
                 bool(meta["with_description"]),
                 int(meta["min_support"]),
                 meta.get("encoder"),
+                bool(meta.get("include_reviewed", True)),  # earlier models always learnt from reviews
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ModelArtifactError(f"the model's metadata lacks its training job: {error}") from error
@@ -58,7 +66,7 @@ def vocabulary(products: Iterable[LabelledProduct], job: TaggerJob) -> LabelSpac
 
 def graph_vocabulary(executor: GraphExecutor, job: TaggerJob) -> LabelSpace:
     """The vocabulary the job would learn from the graph as it is now (read page by page)."""
-    pages = read_labelled_products(executor, job.source, job.with_description)
+    pages = read_labelled_products(executor, job.source, job.with_description, reviewed=job.include_reviewed)
     return vocabulary((product for page in pages for product in page), job)
 
 
@@ -71,7 +79,9 @@ def load_splits(executor: GraphExecutor, job: TaggerJob) -> Splits:
     """
     products = [
         product
-        for page in read_labelled_products(executor, job.source, job.with_description)
+        for page in read_labelled_products(
+            executor, job.source, job.with_description, reviewed=job.include_reviewed
+        )
         for product in page
         if product.text
     ]
@@ -116,6 +126,7 @@ def train_job(
             "kinds": list(splits.space.kinds),
             "with_description": job.with_description,
             "min_support": job.min_support,
+            "include_reviewed": job.include_reviewed,
             "data_hash": dataset_hash(splits.train + splits.validation),
             "train_products": len(splits.train),
             "run_id": f"tagger-{job.source}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}",

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from taggraph.graph.errors import InputError
 from taggraph.jobs.ingest.records import slug
+from taggraph.jobs.ingest.records import source_name as check_source_name
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.instacart import InstacartSource
@@ -48,7 +49,7 @@ def build_source(
             context,
             name,
             ColumnMapping.parse(mapping),
-            source_name or slug(path.stem).replace("-", "_"),
+            check_source_name(source_name) if source_name is not None else slug(path.stem).replace("-", "_"),
             category_separator,
         )
     if mapping:

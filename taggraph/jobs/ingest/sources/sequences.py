@@ -60,7 +60,7 @@ class SequenceSource:
                 try:
                     records = self._sequence(dataset, line)
                 except RowError as error:
-                    yield SourceRow(path.name, number, reason=str(error), raw=line[:200])
+                    yield SourceRow(path.name, number, reason=str(error), raw=self._shown(dataset, line))
                     continue
                 yield SourceRow(path.name, number, records=records, raw=line[:200])
         yield from self._attributes(dataset, attributes)
@@ -78,6 +78,11 @@ class SequenceSource:
             InteractionRecord(user_id, f"{dataset}:{item}", dataset, ts=position, kind="sequence")
             for position, item in enumerate(items)
         )
+
+    def _shown(self, dataset: str, line: str) -> str:
+        """A rejected line as a rejects file may keep it: its user id replaced by the pseudonym."""
+        user, _, items = line.strip().partition(" ")
+        return f"{self._context.pseudonymiser.user_id(dataset, user)} {items}"[:200]
 
     def _attributes(self, dataset: str, path: Path) -> Iterator[SourceRow]:
         with open_text(path) as handle:
