@@ -52,5 +52,20 @@ show -X POST "$api/v1/tag" -H 'content-type: application/json' \
   -d '{"title": "Roadster Men Navy Blue Slim Fit Jeans", "source": "myntra"}'
 show "$api/v1/tags/search?q=navy%20blu&kind=colour"
 show "$api/v1/review/queue?limit=2"
+# A reviewer rejects the least confident proposal; the decision is a human fact in the graph.
+first=$(curl -sf -H "X-API-Key: $demo_key" "$api/v1/review/queue?limit=1" |
+  python -c 'import json, sys; q = json.load(sys.stdin)["proposals"]; print(" ".join([q[0]["product_id"], q[0]["tag_id"]]) if q else "")')
+if [ -n "$first" ]; then
+  read -r review_product review_tag <<<"$first"
+  show -X POST "$api/v1/review/decisions" -H 'content-type: application/json' \
+    -d "{\"decisions\": [{\"action\": \"reject\", \"product_id\": \"$review_product\", \"tag_id\": \"$review_tag\"}]}"
+fi
 kill $api_pid
+
+# The catalog team's view, and the decision flowing back into training.
+taggraph browse
+taggraph browse low_confidence -p limit=5
+if [ -n "$first" ]; then taggraph browse product -p product_id="$review_product"; fi
+taggraph tagger train myntra --kind gender --kind article_type --kind colour --kind usage \
+  --kind season --epochs 2 --include-reviewed
 echo "Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password from TAGGRAPH_NEO4J_PASSWORD)"

@@ -162,9 +162,12 @@ def run_browse_query(
 
 
 def browser_parameters(values: dict[str, Any]) -> str:
-    """The ``:param`` command that sets these values in Neo4j Browser."""
-    items = ", ".join(f"{name}: {_cypher_literal(value)}" for name, value in values.items())
-    return f":param {{{items}}}"
+    """The ``:param`` commands that set these values in Neo4j Browser, one per line.
+
+    The ``name => value`` form evaluates the value as Cypher, so integers stay integers (the
+    ``:params {...}`` form would make them floats).
+    """
+    return "\n".join(f":param {name} => {_cypher_literal(value)}" for name, value in values.items())
 
 
 def _parse(statement: str) -> BrowseQuery:

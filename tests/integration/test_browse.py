@@ -167,6 +167,6 @@ def test_cli_lists_runs_and_points_to_the_browser(
     assert "tag:usage:formal" in capsys.readouterr().out
     assert main(["browse", "product", "-p", f"product_id={SHIRT}", "--cypher"]) == 0
     shown = capsys.readouterr().out
-    assert f":param {{product_id: '{SHIRT}'}}" in shown and "MATCH (p:Product {id: $product_id})" in shown
+    assert f":param product_id => '{SHIRT}'" in shown and "MATCH (p:Product {id: $product_id})" in shown
     assert main(["browse", "product"]) == 1
     assert "error: query 'product' needs product_id=..." in capsys.readouterr().err

@@ -73,8 +73,8 @@ def test_an_unknown_query_names_those_that_exist() -> None:
 
 
 def test_browser_parameters_quote_strings() -> None:
-    line = browser_parameters({"product_id": "it's", "limit": 5, "kind": None})
-    assert line == ":param {product_id: 'it\\'s', limit: 5, kind: null}"
+    lines = browser_parameters({"product_id": "it's", "limit": 5, "kind": None})
+    assert lines == ":param product_id => 'it\\'s'\n:param limit => 5\n:param kind => null"
 
 
 def test_browser_address_local_and_remote() -> None:

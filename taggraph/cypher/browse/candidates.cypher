@@ -5,7 +5,7 @@ MATCH (c:Tag {status: 'candidate'})
 WHERE $kind IS NULL OR c.kind = $kind
 WITH c, COUNT { (c)<-[:HAS_TAG {status: 'proposed'}]-(:Product) } AS products
 ORDER BY coalesce(c.suggested_scores[0], 0.0) DESC, products DESC, c.id
-LIMIT $limit
+LIMIT toInteger($limit)
 CALL (c) {
   UNWIND range(0, size(coalesce(c.suggested_ids, [])) - 1) AS rank
   OPTIONAL MATCH (near {id: c.suggested_ids[rank]})

@@ -9,7 +9,7 @@ WHERE NOT (root)-[:SUBCATEGORY_OF]->() AND c.level <= $max_level
 WITH c, reduce(s = '', n IN reverse(nodes(chain)) |
                 s + CASE s WHEN '' THEN '' ELSE ' > ' END + n.name) AS path
 ORDER BY c.source, path
-LIMIT $limit
+LIMIT toInteger($limit)
 CALL (c) {
   MATCH (c)<-[:SUBCATEGORY_OF*0..]-(:Category)<-[:IN_CATEGORY]-(p:Product)
   WITH DISTINCT p

@@ -9,4 +9,4 @@ RETURN p.id AS product_id, p.name AS product, t.id AS tag_id, t.kind AS kind,
        r.source AS source, round(coalesce(r.score, 0.0), 3) AS score, r.model AS model,
        r.surface AS surface
 ORDER BY score, product_id, tag_id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -22,7 +22,7 @@ CALL (t) {
   ORDER BY products DESC, neighbour_id
   RETURN relation, neighbour_id, neighbour, products
 }
-WITH t, relation, collect({id: neighbour_id, name: neighbour, products: products})[..$limit] AS top
+WITH t, relation, collect({id: neighbour_id, name: neighbour, products: products})[..toInteger($limit)] AS top
 UNWIND top AS n
 RETURN t.id AS tag_id, relation, n.id AS neighbour_id, n.name AS neighbour, n.products AS products
 ORDER BY relation, products DESC, neighbour_id

@@ -11,4 +11,4 @@ WHERE ($source IS NULL OR p.source = $source)
 OPTIONAL MATCH (p)-[:IN_CATEGORY]->(c:Category)
 RETURN p.id AS product_id, p.name AS product, p.source AS source, c.name AS category
 ORDER BY product_id
-LIMIT $limit
+LIMIT toInteger($limit)

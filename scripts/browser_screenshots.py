@@ -1,0 +1,88 @@
+"""Screenshots of Neo4j Browser on the demo graph, for the README (docs/browser-*.png).
+
+Needs the local server running with the demo graph (`bash scripts/demo.sh`), Debian's Chromium
+(`apt-get install chromium`) and Playwright for Python in any environment (`pip install
+playwright`; its own browser download is not used):
+
+    python scripts/browser_screenshots.py [--product myntra:33554]
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NEIGHBOURHOOD = (
+    "MATCH path = (p:Product {id: $product_id})-[:HAS_TAG|HAS_BRAND|IN_CATEGORY]->()"
+    "-[:SUBCATEGORY_OF*0..2]->() RETURN path"
+)
+
+def dismiss_banner(page: Page) -> None:
+    """Close the usage-statistics banner with its close mark at the banner's right end."""
+    banner = page.get_by_text("To help make Neo4j Browser better").first
+    box = banner.bounding_box() if banner.count() else None
+    if box is not None:
+        page.mouse.click(page.viewport_size["width"] - 45, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(500)
+
+
+def run(page: Page, command: str, wait_ms: int = 5000) -> None:
+    """Type a command into the editor and run it."""
+    page.locator(".monaco-editor").first.click()
+    page.keyboard.type(command)
+    page.click('[data-testid="editor-Run"]')
+    page.wait_for_timeout(wait_ms)
+
+
+def browse_query(name: str) -> str:
+    """A catalog-team query of taggraph/cypher/browse, without its comment lines."""
+    text = (REPO / "taggraph" / "cypher" / "browse" / f"{name}.cypher").read_text(encoding="utf-8")
+    return " ".join(line.strip() for line in text.splitlines() if not line.startswith("//"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--product", default="myntra:33554")
+    parser.add_argument("--http", default="http://127.0.0.1:7474")
+    parser.add_argument("--bolt", default="bolt://neo4j@127.0.0.1:7687")
+    parser.add_argument("--out", type=Path, default=REPO / "docs")
+    args = parser.parse_args()
+    password = os.environ.get("TAGGRAPH_NEO4J_PASSWORD", "taggraph-local")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 820})
+        page.goto(f"{args.http}/browser/?dbms={args.bolt}&db=neo4j&preselectAuthMethod=NATIVE")
+        page.wait_for_selector('[data-testid="password"]', timeout=60_000)
+        page.fill('[data-testid="password"]', password)
+        page.click('[data-testid="connect"]')
+        page.wait_for_timeout(4000)
+        dismiss_banner(page)
+        run(page, ":clear", 1000)
+        run(page, f":param product_id => '{args.product}'", 1500)
+        run(page, ":clear", 1000)
+        run(page, NEIGHBOURHOOD, 8000)
+        page.screenshot(path=args.out / "browser-product.png")
+        run(page, ":clear", 1000)
+        for parameter in (":param max_score => 0.5", ":param source => null", ":param limit => 25"):
+            run(page, parameter, 1500)
+        run(page, ":clear", 1000)
+        run(page, browse_query("low_confidence"), 6000)
+        page.screenshot(path=args.out / "browser-review.png")
+        browser.close()
+    print(f"wrote {args.out / 'browser-product.png'} and {args.out / 'browser-review.png'}")
+
+
+if __name__ == "__main__":
+    main()
