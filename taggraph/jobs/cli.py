@@ -1,5 +1,6 @@
 """The ``taggraph`` command line: one clear line and a non-zero exit for every expected failure."""
 
+import os
 import sys
 
 import typer
@@ -51,9 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         The exit code.
 
     """
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # the commands draw their own progress
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # the commands draw their own progress
     for stream in (sys.stdout, sys.stderr):  # bytes of a non-UTF-8 input echoed in a message
         reconfigure = getattr(stream, "reconfigure", None)
         if callable(reconfigure):

@@ -1,4 +1,7 @@
-"""``taggraph extractor train|eval`` and ``taggraph extract``: attribute values from product text."""
+"""``taggraph extractor train|eval`` and ``taggraph extract``: attribute values from product text.
+
+Model libraries are imported inside the commands, so the other commands start without them.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,18 +12,12 @@ import typer
 from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from taggraph.encoders.artifacts import check_writable
-from taggraph.encoders.tagger.extractor import SpanExtractor
-from taggraph.encoders.tagger.extractor_training import ExtractorConfig
 from taggraph.graph.errors import InputError
 from taggraph.jobs.commands.runtime import console, open_graph
 from taggraph.jobs.extraction.examples import ExampleFile, read_example_files
-from taggraph.jobs.extraction.extract import run_extraction
 from taggraph.jobs.extraction.kinds import attribute_kinds
-from taggraph.jobs.extraction.training import compare_with_gazetteer, train_on_examples
 from taggraph.jobs.ingest.records import source_name
 from taggraph.jobs.settings import LinkingSettings
-from taggraph.jobs.tagging.proposals import read_id_file
 
 app = typer.Typer(help="Train and evaluate the attribute-value extractor.")
 
@@ -46,6 +43,10 @@ def train(
 
     Rows that cannot be taken go to <rejects-dir>/extractor.rejects.jsonl.
     """
+    from taggraph.encoders.artifacts import check_writable
+    from taggraph.encoders.tagger.extractor_training import ExtractorConfig
+    from taggraph.jobs.extraction.training import compare_with_gazetteer, train_on_examples
+
     settings = LinkingSettings()
     target = check_writable(out or settings.models_dir / "extractor", "extractor")
     rejects = settings.rejects_dir / "extractor.rejects.jsonl"
@@ -87,6 +88,9 @@ def eval_(
     train: Annotated[list[Path], typer.Option(help="Training file, for the gazetteer baseline. Repeat.")],
 ) -> None:
     """Score a model on test files beside a gazetteer of the training files' values."""
+    from taggraph.encoders.tagger.extractor import SpanExtractor
+    from taggraph.jobs.extraction.training import compare_with_gazetteer
+
     extractor = SpanExtractor.load(model)
     settings = LinkingSettings()
     training = read_example_files(train, settings.rejects_dir / "extractor.rejects.jsonl")
@@ -116,6 +120,10 @@ def extract(
     Only attributes mapped to a tag kind are asked (colour, brand, gender, material, pattern,
     season by default); nothing is written to the graph but the run's ModelRun node.
     """
+    from taggraph.encoders.tagger.extractor import SpanExtractor
+    from taggraph.jobs.extraction.extract import run_extraction
+    from taggraph.jobs.tagging.proposals import read_id_file
+
     settings = LinkingSettings()
     source_name(source)
     kinds = attribute_kinds(attribute_kind or ())

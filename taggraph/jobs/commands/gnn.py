@@ -1,4 +1,7 @@
-"""``taggraph gnn train``, ``taggraph refine`` and ``taggraph export``: the graph model and the graph out."""
+"""``taggraph gnn train``, ``taggraph refine`` and ``taggraph export``: the graph model and the graph out.
+
+Model libraries are imported inside the commands, so the other commands start without them.
+"""
 
 from enum import StrEnum
 from pathlib import Path
@@ -7,18 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from taggraph.encoders.artifacts import check_writable
-from taggraph.encoders.embedder import TextEmbedder
-from taggraph.encoders.gnn.model import GraphModel
-from taggraph.encoders.gnn.training import GNNConfig
-from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.graph.errors import InputError
 from taggraph.graph.export import read_snapshot, to_networkx, write_parquet
 from taggraph.jobs.commands.runtime import console, open_graph
-from taggraph.jobs.gnn.embed import run_embed
-from taggraph.jobs.gnn.refine import run_refine, train_refiner
 from taggraph.jobs.settings import TaggerSettings
-from taggraph.jobs.tagging.training import TaggerJob
 
 app = typer.Typer(help="Train the graph neural network that refines the tagger's scores.")
 TaggerOption = Annotated[Path, typer.Option(help="The tagger model directory the GNN works beside.")]
@@ -41,6 +36,13 @@ def train(
     Products are split as the tagger's were; test products' tags are hidden from the graph. The
     table compares the tagger alone, the GNN alone and the fused score on the test split.
     """
+    from taggraph.encoders.artifacts import check_writable
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.encoders.gnn.training import GNNConfig
+    from taggraph.encoders.tagger.tagger import Tagger
+    from taggraph.jobs.gnn.refine import train_refiner
+    from taggraph.jobs.tagging.training import TaggerJob
+
     settings = TaggerSettings()
     text_tagger = Tagger.load(tagger)
     source = TaggerJob.of_model(text_tagger.meta).source
@@ -78,6 +80,11 @@ def refine(
 
     Human decisions and catalog edges are never changed; earlier fused proposals are replaced.
     """
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.encoders.gnn.model import GraphModel
+    from taggraph.encoders.tagger.tagger import Tagger
+    from taggraph.jobs.gnn.refine import run_refine
+
     settings = TaggerSettings()
     text_tagger = Tagger.load(tagger)
     text_tagger.set_precision(settings.precision)
@@ -105,6 +112,11 @@ def embed(
     Nodes get the property `embedding` (vector indexes `product_embedding`, `tag_embedding`);
     the same seed and graph give the same vectors.
     """
+    from taggraph.encoders.artifacts import check_writable
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.encoders.gnn.training import GNNConfig
+    from taggraph.jobs.gnn.embed import run_embed
+
     settings = TaggerSettings()
     config = GNNConfig(hidden=hidden, epochs=epochs, seed=seed)
     with open_graph() as executor:
@@ -161,6 +173,7 @@ def export(
             written = [out / "graph.graphml"]
             nx.write_graphml(to_networkx(snapshot), written[0])
         else:
+            from taggraph.encoders.embedder import TextEmbedder
             from taggraph.jobs.gnn.dataset import write_pyg
 
             written = write_pyg(snapshot, TextEmbedder(TaggerSettings().encoder), out)

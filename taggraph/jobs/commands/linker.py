@@ -1,4 +1,7 @@
-"""``taggraph linker build`` and ``taggraph link``: the entity index and linking generated tags."""
+"""``taggraph linker build`` and ``taggraph link``: the entity index and linking generated tags.
+
+The encoder and FAISS are imported inside the commands, so the other commands start without them.
+"""
 
 from pathlib import Path
 from typing import Annotated
@@ -6,14 +9,8 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from taggraph.encoders.embedder import TextEmbedder
 from taggraph.jobs.commands.runtime import console, open_graph
-from taggraph.jobs.linking.build import build_linker, read_labelled_queries
-from taggraph.jobs.linking.entities import read_entities
-from taggraph.jobs.linking.run import run_linking
 from taggraph.jobs.settings import LinkingSettings
-from taggraph.linker.entities import vocabulary_version
-from taggraph.linker.linker import Linker
 
 app = typer.Typer(help="The FAISS index over graph entities that generated tags link to.")
 
@@ -36,6 +33,9 @@ def build(
     An existing index gets the new entities added; it is rebuilt when entities it holds changed
     or left the graph, or with --full.
     """
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.jobs.linking.build import build_linker, read_labelled_queries
+
     settings = LinkingSettings()
     labelled = (
         read_labelled_queries(tune, settings.rejects_dir / "linker-tuning.rejects.jsonl") if tune else None
@@ -71,6 +71,12 @@ def link(
     catalog edges are never changed. Rows that cannot be taken go to
     <rejects-dir>/<file name>.rejects.jsonl.
     """
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.jobs.linking.entities import read_entities
+    from taggraph.jobs.linking.run import run_linking
+    from taggraph.linker.entities import vocabulary_version
+    from taggraph.linker.linker import Linker
+
     settings = LinkingSettings()
     with open_graph() as executor:
         embedder = TextEmbedder(settings.encoder)

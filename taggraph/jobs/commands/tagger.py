@@ -1,23 +1,23 @@
-"""``taggraph tagger train|eval`` and ``taggraph tag``: fine-tune, evaluate, write proposals."""
+"""``taggraph tagger train|eval`` and ``taggraph tag``: fine-tune, evaluate, write proposals.
+
+Model libraries (torch, transformers, scikit-learn) are imported inside the commands, so the
+other commands of the CLI start without loading them.
+"""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from taggraph.encoders.artifacts import check_writable
-from taggraph.encoders.embedder import TextEmbedder
-from taggraph.encoders.tagger.tagger import Tagger
-from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.errors import InputError
 from taggraph.jobs.commands.runtime import console, open_graph
 from taggraph.jobs.runs import record_run, run_started_at
 from taggraph.jobs.settings import TaggerSettings
-from taggraph.jobs.tagging.evaluation import compare_with_baselines, test_metrics
-from taggraph.jobs.tagging.proposals import TaggingReport, check_vocabulary, read_id_file, run_tagging
-from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+
+if TYPE_CHECKING:
+    from taggraph.jobs.tagging.proposals import TaggingReport
 
 app = typer.Typer(help="Fine-tune and evaluate the text tagger.")
 
@@ -53,6 +53,11 @@ def train(
     Products are split by a hash of their id: 70% train, 10% validation (early stopping and
     per-tag thresholds), 20% test (the figures printed at the end).
     """
+    from taggraph.encoders.artifacts import check_writable
+    from taggraph.encoders.tagger.training import TrainingConfig
+    from taggraph.jobs.tagging.evaluation import test_metrics
+    from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+
     settings = TaggerSettings()
     kinds = tuple(kind or ())
     job = TaggerJob(source, kinds, with_description, min_support, settings.encoder, include_reviewed)
@@ -119,6 +124,12 @@ def eval_(
     ] = True,
 ) -> None:
     """Evaluate a model on the held-out test split, beside three baselines."""
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.encoders.tagger.tagger import Tagger
+    from taggraph.jobs.tagging.evaluation import compare_with_baselines, test_metrics
+    from taggraph.jobs.tagging.proposals import check_vocabulary
+    from taggraph.jobs.tagging.training import TaggerJob, load_splits
+
     tagger = Tagger.load(model)
     with open_graph() as executor:
         check_vocabulary(executor, tagger)
@@ -148,6 +159,9 @@ def tag(
     earlier proposals; approved, rejected and catalog tags are never changed. An interrupted
     run resumes when the same command runs again.
     """
+    from taggraph.encoders.tagger.tagger import Tagger
+    from taggraph.jobs.tagging.proposals import check_vocabulary, read_id_file, run_tagging
+
     settings = TaggerSettings()
     id_list, id_skips = read_id_file(ids) if ids is not None else (None, None)
     if id_list is not None and not id_list:
@@ -197,7 +211,7 @@ def _print_quality(results: dict[str, dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _print_tagging(report: TaggingReport) -> None:
+def _print_tagging(report: "TaggingReport") -> None:
     if report.resumed_after:
         console.print(f"resumed after product {report.resumed_after}")
     console.print(
