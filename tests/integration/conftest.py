@@ -18,6 +18,7 @@ from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.ingest.pipeline import IngestReport, run_ingest
 from taggraph.jobs.ingest.pseudonym import Pseudonymiser
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
+from tests.support.catalog import ingest_all
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +66,13 @@ def ingest(executor: GraphExecutor, tmp_path: Path):
         )
 
     return run
+
+
+@pytest.fixture(scope="module")
+def catalog_graph(
+    session_executor: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> GraphExecutor:
+    """The graph emptied and holding 300 Myntra rows, 150 Flipkart rows and a shop's sequences."""
+    clear_graph(session_executor)
+    ingest_all(session_executor, demo_dir, tmp_path_factory.mktemp("catalog"))
+    return session_executor

@@ -20,11 +20,10 @@ from fastapi.testclient import TestClient
 
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import graph_stats
-from taggraph.graph.schema import clear_graph
 from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.cli import app as cli_app
 from taggraph.jobs.cli import main
-from tests.integration.api.conftest import KEYS, ingest_all, ready_client
+from tests.integration.api.conftest import KEYS, ready_client
 
 HOSTILE_TEXT = [
     "x'}) DETACH DELETE n //",
@@ -216,17 +215,8 @@ def test_every_command_is_surveyed() -> None:
 
 
 @pytest.fixture(scope="module")
-def survey_graph(
-    session_executor: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> GraphExecutor:
-    clear_graph(session_executor)
-    ingest_all(session_executor, demo_dir, tmp_path_factory.mktemp("survey"))
-    return session_executor
-
-
-@pytest.fixture(scope="module")
 def inputs(
-    survey_graph: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    catalog_graph: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Path]:
     """The bad files and folders, and a few good ones the cases need beside them."""
     from tests.support.tagging import tiny_encoder_for, train_tiny_tagger
@@ -272,7 +262,7 @@ def inputs(
     for name in ("config.json", "gnn.json", "linker.json", "tagger.json", "model.safetensors", "labels.json"):
         (dirs["garbage"] / name).write_bytes(noise[:300])
     encoder = tiny_encoder_for(demo_dir / "myntra_styles.csv", root / "encoder")
-    train_tiny_tagger(survey_graph, encoder).save(dirs["tagger"])
+    train_tiny_tagger(catalog_graph, encoder).save(dirs["tagger"])
     return {f"file:{k}": v for k, v in files.items()} | {f"dir:{k}": v for k, v in dirs.items()}
 
 
@@ -291,7 +281,7 @@ ALL_CLI_CASES = [case for cases in CLI_CASES.values() for case in cases]
 @pytest.mark.parametrize("case", ALL_CLI_CASES, ids=[case.id for case in ALL_CLI_CASES])
 def test_cli_bad_input(
     case: Case,
-    survey_graph: GraphExecutor,
+    catalog_graph: GraphExecutor,
     inputs: dict[str, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -304,7 +294,7 @@ def test_cli_bad_input(
     monkeypatch.setenv("TAGGRAPH_NEO4J_RETRY_TIME_S", "1")
     for name, value in case.env:
         monkeypatch.setenv(name, value)
-    before = graph_stats(survey_graph)
+    before = graph_stats(catalog_graph)
     code = main(expand(case.argv, inputs))
     out, err = capsys.readouterr()
     assert "Traceback" not in err + out
@@ -315,11 +305,11 @@ def test_cli_bad_input(
         assert code in (1, 2), (code, err)
         lines = [line for line in err.splitlines() if line.strip()]
         assert lines and (lines[-1].startswith("error: ") or any("Error" in line for line in lines)), err
-    assert graph_stats(survey_graph) == before
+    assert graph_stats(catalog_graph) == before
 
 
 @pytest.fixture(scope="module")
-def api(survey_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+def api(catalog_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
     with ready_client(None, neo4j_settings) as client:
         yield client
 
@@ -368,9 +358,9 @@ def api_cases(client: TestClient) -> list[tuple[str, str, dict]]:
     return cases
 
 
-def test_api_bad_input(api: TestClient, survey_graph: GraphExecutor) -> None:
+def test_api_bad_input(api: TestClient, catalog_graph: GraphExecutor) -> None:
     """Every /v1 operation, every parameter and body: 4xx or an answer, JSON, never a 5xx."""
-    before = graph_stats(survey_graph)
+    before = graph_stats(catalog_graph)
     cases = api_cases(api)
     tried = 0
     for method, url, options in cases:
@@ -383,7 +373,7 @@ def test_api_bad_input(api: TestClient, survey_graph: GraphExecutor) -> None:
             assert "detail" in response.json(), response.text[:300]
         if url.endswith("/review/decisions") and response.status_code == 200:
             assert response.json()["applied"] == 0
-    assert graph_stats(survey_graph) == before
+    assert graph_stats(catalog_graph) == before
     assert tried == len(cases) >= 100
     print(
         f"API bad input survey: {tried} requests over {len(operations(api))} operations, all answered 2xx/4xx"

@@ -1,7 +1,6 @@
 """The catalog team's named queries against a real graph, checked against the exported graph."""
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from neo4j.exceptions import ClientError
@@ -17,20 +16,14 @@ from taggraph.graph.export import (
     read_snapshot,
 )
 from taggraph.graph.reader import graph_stats, product_tags
-from taggraph.graph.schema import clear_graph
 from taggraph.jobs.cli import main
-from tests.integration.api.conftest import ingest_all
 from tests.support.review import CANDIDATE, SHIRT, add_review_work
 
 
 @pytest.fixture(scope="module")
-def graph(
-    session_executor: GraphExecutor, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> GraphExecutor:
-    clear_graph(session_executor)
-    ingest_all(session_executor, demo_dir, tmp_path_factory.mktemp("browse"))
-    add_review_work(session_executor)
-    return session_executor
+def graph(catalog_graph: GraphExecutor) -> GraphExecutor:
+    add_review_work(catalog_graph)
+    return catalog_graph
 
 
 @pytest.fixture(scope="module")

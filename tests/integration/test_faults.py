@@ -156,6 +156,13 @@ def rejects_lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 
 
+def empty_then_ingest(
+    executor: GraphExecutor, ingest: Callable[..., object], context: SourceContext, path: Path
+) -> None:
+    clear_graph(executor)
+    ingest(MyntraSource(context), path)
+
+
 def restart_and_rerun(cli: Cli, neo4j_settings: Neo4jSettings, *args: str) -> Run:
     server.start(neo4j_settings)
     rerun = cli.run(*args)
@@ -190,17 +197,13 @@ def test_ingest_killed_neo4j_then_rerun_gives_the_uninterrupted_graph(
 def test_tagging_killed_neo4j_then_rerun_gives_the_uninterrupted_proposals(
     cli: Cli,
     executor: GraphExecutor,
-    ingest,
-    context: SourceContext,
+    fresh_graph: Callable[[Path], None],
     demo_dir: Path,
     neo4j_settings: Neo4jSettings,
     restart_after: Callable[[], None],
 ) -> None:
-    def fresh_graph() -> None:
-        clear_graph(executor)
-        ingest(MyntraSource(context), demo_dir / "myntra_styles.csv")
-
-    fresh_graph()
+    catalog = demo_dir / "myntra_styles.csv"
+    fresh_graph(catalog)
     tagger = train_tiny_tagger(
         executor, tiny_encoder_for(demo_dir / "myntra_styles.csv", cli.cwd / "encoder")
     )
@@ -211,7 +214,7 @@ def test_tagging_killed_neo4j_then_rerun_gives_the_uninterrupted_proposals(
     expected = (graph_stats(executor), tag_edge_counts(executor))
     assert expected[1].get(("tagger", "proposed"), 0) > 0
 
-    fresh_graph()
+    fresh_graph(catalog)
     interrupted = Cli(cli.env | paged, cli.cwd).start(*args)
     kill_when(
         interrupted, lambda: tag_edge_counts(executor).get(("tagger", "proposed"), 0) > 0, restart_after
@@ -224,28 +227,23 @@ def test_tagging_killed_neo4j_then_rerun_gives_the_uninterrupted_proposals(
 def test_embedding_write_killed_neo4j_then_rerun_gives_the_same_vectors(
     cli: Cli,
     executor: GraphExecutor,
-    ingest,
-    context: SourceContext,
+    fresh_graph: Callable[[Path], None],
     demo_dir: Path,
     neo4j_settings: Neo4jSettings,
     restart_after: Callable[[], None],
 ) -> None:
     catalog = first_rows(demo_dir / "myntra_styles.csv", 1000, cli.cwd / "styles.csv")
 
-    def fresh_graph() -> None:
-        clear_graph(executor)
-        ingest(MyntraSource(context), catalog)
-
     def args(out: str) -> tuple[str, ...]:
         return ("embed", "--epochs", "3", "--hidden", "16", "--batch-size", "1", "--out", str(cli.cwd / out))
 
-    fresh_graph()
+    fresh_graph(catalog)
     assert cli.run(*args("reference")).code == 0
     expected_stats, expected_embedded = graph_stats(executor), embedding_counts(executor)
     assert expected_embedded["Product"][0] == 1000
     reference = np.load(cli.cwd / "reference" / "embeddings.npz")
 
-    fresh_graph()
+    fresh_graph(catalog)
     interrupted = cli.start(*args("interrupted"))
     kill_when(interrupted, lambda: embedding_counts(executor)["Product"][0] >= 50, restart_after)
     assert "error: " in finish(interrupted).err

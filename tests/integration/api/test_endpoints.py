@@ -39,12 +39,12 @@ def test_review_routes_need_the_review_role(client: TestClient) -> None:
     assert client.get("/v1/review/queue", headers=REVIEW).status_code == 200
 
 
-def test_product_and_its_tags_with_provenance(client: TestClient, api_graph: GraphExecutor) -> None:
+def test_product_and_its_tags_with_provenance(client: TestClient, catalog_graph: GraphExecutor) -> None:
     found = client.get(f"/v1/products/{SHIRT}", headers=READ).json()
     assert found["name"] == "Wrangler Men Applique Navy Blue Tshirt"
     assert found["category_ids"] == ["myntra:cat:apparel", "myntra:cat:apparel/topwear"]
     tags = client.get(f"/v1/products/{SHIRT}/tags", headers=READ).json()["tags"]
-    assert {tag["tag_id"] for tag in tags} == tags_of(api_graph, SHIRT)
+    assert {tag["tag_id"] for tag in tags} == tags_of(catalog_graph, SHIRT)
     assert {(tag["source"], tag["status"]) for tag in tags} == {("catalog", "approved")}
 
 
@@ -54,36 +54,40 @@ def test_unknown_product_is_404(client: TestClient) -> None:
         assert response.status_code == 404 and response.json() == {"detail": "no such product"}
 
 
-def test_similar_products_share_what_their_reasons_say(client: TestClient, api_graph: GraphExecutor) -> None:
+def test_similar_products_share_what_their_reasons_say(
+    client: TestClient, catalog_graph: GraphExecutor
+) -> None:
     answer = client.get(f"/v1/products/{SHIRT}/similar?k=5", headers=READ).json()
     results = answer["results"]
     assert len(results) == 5 and SHIRT not in {result["id"] for result in results}
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
-    mine = tags_of(api_graph, SHIRT)
+    mine = tags_of(catalog_graph, SHIRT)
     for result in results:
         shared = {reason["via"] for reason in result["reasons"] if reason["kind"] == "shared_tag"}
-        assert shared and shared <= mine & tags_of(api_graph, result["id"])
+        assert shared and shared <= mine & tags_of(catalog_graph, result["id"])
         assert all(SHIRT in reason["path"] and result["id"] in reason["path"] for reason in result["reasons"])
 
 
 def test_recommendations_for_products_exclude_seeds_and_respect_category(
-    client: TestClient, api_graph: GraphExecutor
+    client: TestClient, catalog_graph: GraphExecutor
 ) -> None:
     body = {"product_ids": [SHIRT], "k": 8, "filters": {"category_id": "myntra:cat:apparel"}}
     results = client.post("/v1/recommendations", headers=READ, json=body).json()["results"]
     assert len(results) == 8 and SHIRT not in {r["id"] for r in results}
     for result in results:
-        assert "myntra:cat:apparel" in product(api_graph, result["id"])["category_ids"]
-        assert {reason["via"] for reason in result["reasons"]} <= tags_of(api_graph, SHIRT)
+        assert "myntra:cat:apparel" in product(catalog_graph, result["id"])["category_ids"]
+        assert {reason["via"] for reason in result["reasons"]} <= tags_of(catalog_graph, SHIRT)
 
 
-def test_recommendations_for_tags_within_a_price_range(client: TestClient, api_graph: GraphExecutor) -> None:
+def test_recommendations_for_tags_within_a_price_range(
+    client: TestClient, catalog_graph: GraphExecutor
+) -> None:
     tag = "tag:gender:women-s"
     body = {"tags": [tag], "k": 5, "filters": {"min_price": 300, "max_price": 1000}}
     results = client.post("/v1/recommendations", headers=READ, json=body).json()["results"]
     assert results
     for result in results:
-        assert 300 <= result["price"] <= 1000 and tag in tags_of(api_graph, result["id"])
+        assert 300 <= result["price"] <= 1000 and tag in tags_of(catalog_graph, result["id"])
         assert result["reasons"][0]["path"].startswith(f"(:Tag {{id: '{tag}'}})")
 
 
@@ -115,7 +119,7 @@ def test_bad_recommendation_requests_are_422(client: TestClient, body: dict) -> 
     assert client.post("/v1/recommendations", headers=READ, json=body).status_code == 422
 
 
-def test_tag_products_pages_cover_the_tag_once(client: TestClient, api_graph: GraphExecutor) -> None:
+def test_tag_products_pages_cover_the_tag_once(client: TestClient, catalog_graph: GraphExecutor) -> None:
     tag = "tag:gender:men"
     seen, after = [], ""
     while True:
@@ -126,7 +130,7 @@ def test_tag_products_pages_cover_the_tag_once(client: TestClient, api_graph: Gr
         if page["next_after"] is None:
             break
         after = page["next_after"]
-    carrying = api_graph.read(
+    carrying = catalog_graph.read(
         "read/tag_products", tag_id=tag, statuses=["proposed", "approved"], after="", limit=10_000
     )
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == len(carrying) > 40
@@ -145,15 +149,15 @@ def test_tag_search_links_through_the_linker(client: TestClient) -> None:
     )
 
 
-def test_tagging_new_text_writes_nothing(client: TestClient, api_graph: GraphExecutor) -> None:
-    before = graph_stats(api_graph)
+def test_tagging_new_text_writes_nothing(client: TestClient, catalog_graph: GraphExecutor) -> None:
+    before = graph_stats(catalog_graph)
     answer = client.post("/v1/tag", headers=READ, json={"title": "Nike Men Navy Blue T-shirt"})
     assert answer.status_code == 200
     body = answer.json()
     assert body["source"] == "myntra" and body["tags"]
     for tag in body["tags"]:
         assert tag["tag_id"].startswith(f"tag:{tag['label'].split(':', 1)[0]}:")
-    assert graph_stats(api_graph) == before
+    assert graph_stats(catalog_graph) == before
     assert client.post("/v1/tag", headers=READ, json={"title": "x", "source": "amazon"}).status_code == 422
     assert client.post("/v1/tag", headers=READ, json={"title": "x" * 5001}).status_code == 422
     assert client.post("/v1/tag", headers=READ, json={"title": ""}).status_code == 422

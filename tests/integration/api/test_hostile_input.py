@@ -67,16 +67,16 @@ def requests_for(value: str) -> list[tuple[str, str, dict]]:
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_values_never_reach_cypher_or_break_the_service(
-    client: TestClient, api_graph: GraphExecutor, value: str
+    client: TestClient, catalog_graph: GraphExecutor, value: str
 ) -> None:
-    before = graph_stats(api_graph)
+    before = graph_stats(catalog_graph)
     for method, url, options in requests_for(value):
         response = client.request(method, url, headers=ADMIN, **options)
         assert response.status_code < 500, (method, url, options, response.text)
         assert "Traceback" not in response.text
         if url == "/v1/review/decisions" and response.status_code == 200:
             assert response.json()["applied"] == 0
-    assert graph_stats(api_graph) == before
+    assert graph_stats(catalog_graph) == before
 
 
 @pytest.mark.parametrize(

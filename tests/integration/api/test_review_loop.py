@@ -8,7 +8,6 @@ import pytest
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags
-from taggraph.graph.schema import clear_graph
 from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.linking.build import build_linker
 from taggraph.jobs.linking.entities import read_entities
@@ -16,20 +15,14 @@ from taggraph.jobs.tagging.dataset import LabelledProduct, dataset_hash, read_la
 from taggraph.jobs.tagging.training import TaggerJob
 from taggraph.linker.entities import vocabulary_version
 from taggraph.linker.linker import Linker
-from tests.integration.api.conftest import REVIEW, ingest_all, ready_client
+from tests.integration.api.conftest import REVIEW, ready_client
 from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
 
 
 @pytest.fixture(scope="module")
-def reviewed(
-    session_executor: GraphExecutor,
-    demo_dir: Path,
-    neo4j_settings: Neo4jSettings,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[GraphExecutor]:
+def reviewed(catalog_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[GraphExecutor]:
     """A review batch through the API: approve a proposal, reject a catalog tag, merge a candidate."""
-    clear_graph(session_executor)
-    ingest_all(session_executor, demo_dir, tmp_path_factory.mktemp("loop"))
+    session_executor = catalog_graph
     add_review_work(session_executor)
     white_colour = "tag:colour:white"
     assert product_tags(session_executor, WHITE_SHIRT)

@@ -14,19 +14,21 @@ SHIRT = "myntra:20260"
 
 
 @pytest.fixture()
-def embedded(api_graph: GraphExecutor) -> Iterator[str]:
+def embedded(catalog_graph: GraphExecutor) -> Iterator[str]:
     """Random embeddings, except that the first Flipkart product is the shirt's twin; yields its id."""
-    ids = [row["id"] for row in api_graph.read("read/export_products", after="", limit=10_000, sources=None)]
+    ids = [
+        row["id"] for row in catalog_graph.read("read/export_products", after="", limit=10_000, sources=None)
+    ]
     vectors = np.random.default_rng(0).normal(size=(len(ids), 8))
     twin = next(i for i in ids if i.startswith("flipkart:"))
     vectors[ids.index(twin)] = vectors[ids.index(SHIRT)] + 0.01
     rows = [{"id": i, "embedding": v.tolist()} for i, v in zip(ids, vectors, strict=True)]
-    api_graph.write("write/product_embeddings", rows=rows, run="test")
-    api_graph.write("admin/drop_product_vector_index")  # another test's index may have another width
-    api_graph.write("admin/product_vector_index", dimensions=8)
-    api_graph.write("admin/await_indexes")
+    catalog_graph.write("write/product_embeddings", rows=rows, run="test")
+    catalog_graph.write("admin/drop_product_vector_index")  # another test's index may have another width
+    catalog_graph.write("admin/product_vector_index", dimensions=8)
+    catalog_graph.write("admin/await_indexes")
     yield twin
-    api_graph.write("admin/drop_product_vector_index")
+    catalog_graph.write("admin/drop_product_vector_index")
 
 
 @pytest.fixture()

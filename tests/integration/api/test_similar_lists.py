@@ -14,12 +14,12 @@ SHIRT = "myntra:20260"
 
 
 @pytest.fixture()
-def client(api_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+def client(catalog_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
     with ready_client(None, neo4j_settings) as test_client:
         yield test_client
 
 
-def test_lists_answer_like_the_live_query(client: TestClient, api_graph: GraphExecutor) -> None:
+def test_lists_answer_like_the_live_query(client: TestClient, catalog_graph: GraphExecutor) -> None:
     live = client.get(f"/v1/products/{SHIRT}/similar?k=5", headers=READ).json()
     assert live["precomputed"] is False
     assert main(["graph", "similar", "--k", "10", "--page-size", "100"]) == 0
