@@ -156,11 +156,17 @@ def rejects_lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 
 
-def empty_then_ingest(
-    executor: GraphExecutor, ingest: Callable[..., object], context: SourceContext, path: Path
-) -> None:
-    clear_graph(executor)
-    ingest(MyntraSource(context), path)
+@pytest.fixture()
+def fresh_graph(
+    executor: GraphExecutor, ingest: Callable[..., object], context: SourceContext
+) -> Callable[[Path], None]:
+    """Empty the graph, then ingest a Myntra file into it."""
+
+    def fresh(path: Path) -> None:
+        clear_graph(executor)
+        ingest(MyntraSource(context), path)
+
+    return fresh
 
 
 def restart_and_rerun(cli: Cli, neo4j_settings: Neo4jSettings, *args: str) -> Run:
