@@ -68,4 +68,4 @@ taggraph browse low_confidence -p limit=5
 if [ -n "$first" ]; then taggraph browse product -p product_id="$review_product"; fi
 taggraph tagger train myntra --kind gender --kind article_type --kind colour --kind usage \
   --kind season --epochs 2 --include-reviewed
-echo "Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password from TAGGRAPH_NEO4J_PASSWORD)"
+echo "Neo4j Browser: http://127.0.0.1:${TAGGRAPH_NEO4J_HTTP_PORT:-7474}/browser/ (user neo4j, password from TAGGRAPH_NEO4J_PASSWORD)"
