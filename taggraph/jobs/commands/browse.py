@@ -4,6 +4,7 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from taggraph.graph.browse import (
@@ -19,6 +20,7 @@ from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.commands.runtime import console, open_graph
 
 MAX_CELL_CHARS = 80
+wide = Console(width=1000, highlight=False, emoji=False)  # to a file or pipe: as wide as the rows are
 
 
 def browse(
@@ -74,10 +76,12 @@ def _print_rows(query: BrowseQuery, rows: list[dict[str, Any]]) -> None:
     if not rows:
         console.print(f"{query.name}: no rows")
         return
-    table = Table(*rows[0].keys(), title=f"{query.name}: {len(rows):,} rows")
+    table = Table(title=f"{query.name}: {len(rows):,} rows")
+    for column in rows[0]:  # headers and ids are never cut; long values fold onto the next line
+        table.add_column(column, no_wrap=column.endswith("_id"), overflow="fold", min_width=len(column))
     for row in rows:
         table.add_row(*(_cell(value) for value in row.values()))
-    console.print(table)
+    (console if console.is_terminal else wide).print(table)
 
 
 def _cell(value: Any) -> str:
