@@ -8,10 +8,13 @@ ORDER BY coalesce(c.suggested_scores[0], 0.0) DESC, products DESC, c.id
 LIMIT toInteger($limit)
 CALL (c) {
   UNWIND range(0, size(coalesce(c.suggested_ids, [])) - 1) AS rank
-  OPTIONAL MATCH (near {id: c.suggested_ids[rank]})
-  WHERE near:Tag OR near:Brand OR near:Category
-  RETURN collect(coalesce(near.name, c.suggested_ids[rank]) + ' (' +
-                 toString(round(c.suggested_scores[rank], 2)) + ')') AS nearest
+  WITH rank, c.suggested_ids[rank] AS near_id, c.suggested_scores[rank] AS score
+  OPTIONAL MATCH (tag:Tag {id: near_id})
+  OPTIONAL MATCH (brand:Brand {id: near_id})
+  OPTIONAL MATCH (category:Category {id: near_id})
+  WITH rank, coalesce(tag.name, brand.name, category.name, near_id) AS name, score
+  ORDER BY rank
+  RETURN collect(name + ' (' + toString(round(score, 2)) + ')') AS nearest
 }
 RETURN c.id AS candidate_id, c.name AS candidate, c.kind AS kind, products,
        coalesce(c.surfaces, []) AS surfaces, nearest
