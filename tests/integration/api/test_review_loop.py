@@ -20,7 +20,24 @@ from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
 
 
 @pytest.fixture(scope="module")
-def reviewed(catalog_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[GraphExecutor]:
+def embedder() -> TextEmbedder:
+    return TextEmbedder()
+
+
+@pytest.fixture(scope="module")
+def index_before(
+    catalog_graph: GraphExecutor, embedder: TextEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The linker index as it was built before the review."""
+    path = tmp_path_factory.mktemp("linker") / "index"
+    build_linker(catalog_graph, embedder, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reviewed(
+    catalog_graph: GraphExecutor, index_before: Path, neo4j_settings: Neo4jSettings
+) -> Iterator[GraphExecutor]:
     """A review batch through the API: approve a proposal, reject a catalog tag, merge a candidate."""
     session_executor = catalog_graph
     add_review_work(session_executor)
@@ -68,11 +85,13 @@ def test_a_model_remembers_whether_it_learnt_from_reviews() -> None:
     assert not TaggerJob.of_model(meta | {"include_reviewed": False}).include_reviewed
 
 
-def test_a_merged_candidate_is_an_alias_the_rebuilt_linker_links(
-    reviewed: GraphExecutor, tmp_path: Path
+def test_a_merged_candidate_is_an_alias_the_next_linker_build_links(
+    reviewed: GraphExecutor, index_before: Path, embedder: TextEmbedder
 ) -> None:
-    embedder = TextEmbedder()
-    build_linker(reviewed, embedder, tmp_path / "index")
-    linker = Linker.load(tmp_path / "index", embedder, vocabulary_version(read_entities(reviewed)))
+    before = Linker.load(index_before, embedder)
+    assert before.link(["navvy blue"], ["colour"])[0].method != "alias"
+    report = build_linker(reviewed, embedder, index_before)
+    assert "changed" in report.rebuilt  # navy blue's aliases changed: the index is rebuilt
+    linker = Linker.load(index_before, embedder, vocabulary_version(read_entities(reviewed)))
     [result] = linker.link(["navvy blue"], ["colour"])
     assert (result.entity_id, result.method) == ("tag:colour:navy-blue", "alias")
