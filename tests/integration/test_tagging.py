@@ -13,6 +13,7 @@ from taggraph.graph.reader import product_tags, tag_edge_counts
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.runs import run_started_at
+from taggraph.jobs.tagging.dataset import read_labelled_products
 from taggraph.jobs.tagging.proposals import TEXT_TOO_LONG, UNKNOWN_ID, check_vocabulary, run_tagging
 from taggraph.jobs.tagging.training import TaggerJob, load_splits
 from tests.support.catalog import MYNTRA_HEADER, first_rows
@@ -153,3 +154,28 @@ def test_too_few_products_for_every_split_is_a_clear_error(
     job = TaggerJob("myntra", ("colour",), min_support=1)
     with pytest.raises(InputError, match="split.*empty"):
         load_splits(executor, job)
+
+
+def test_a_product_with_proposed_brands_is_read_once_without_them(
+    ingest, executor: GraphExecutor, context: SourceContext, sample: Path
+) -> None:
+    ingest(MyntraSource(context), sample)
+    product = product_ids(executor, 1)[0]
+    executor.write(
+        "write/brands", rows=[{"id": "brand:acme", "name": "Acme"}, {"id": "brand:zeta", "name": "Zeta"}]
+    )
+    proposals = [
+        {"entity_id": b, "score": 0.9, "link_score": 0.9, "surface": b, "model": "m"}
+        for b in ("brand:acme", "brand:zeta")
+    ]
+    executor.write(
+        "write/extractor_proposals",
+        rows=[{"product_id": product, "tags": [], "brands": proposals}],
+        source="extractor",
+        run="run-1",
+    )
+    products = [p for page in read_labelled_products(executor, "myntra", False) for p in page]
+    assert len(products) == len({p.id for p in products}) == ROWS
+    labels = next(p for p in products if p.id == product).positives
+    assert not any(label.startswith("brand:") for label in labels)
+    assert len(executor.read("read/product", product_id=product)) == 1

@@ -1,7 +1,7 @@
 // Products like $product_id, scored by what they share with it, rarer things counting more
 // (1 / ln(2 + degree)). Candidates: at most $scan products carrying both of its two rarest
-// tags, and at most $scan of its leaf category and of its brand. Rejected tag edges count for
-// nothing.
+// tags, and at most $scan of its leaf category and of its brand (its catalog brand, else the
+// likeliest proposed one). Rejected edges count for nothing.
 MATCH (p:Product {id: $product_id})
 OPTIONAL MATCH (p)-[r:HAS_TAG]->(t:Tag)
 WHERE r.status <> 'rejected'
@@ -9,7 +9,13 @@ WITH p, t, COUNT { (t)<-[:HAS_TAG]-() } AS degree
 ORDER BY degree, t.id
 WITH p, collect(t) AS tag_nodes, collect(1.0 / log(2.0 + degree)) AS tag_weights
 OPTIONAL MATCH (p)-[:IN_CATEGORY]->(category:Category)
-OPTIONAL MATCH (p)-[:HAS_BRAND]->(brand:Brand)
+CALL (p) {
+  OPTIONAL MATCH (p)-[rb:HAS_BRAND]->(b:Brand)
+  WHERE coalesce(rb.status, 'approved') <> 'rejected'
+  RETURN b AS brand
+  ORDER BY coalesce(rb.status, 'approved') = 'approved' DESC, rb.score DESC, b.id
+  LIMIT 1
+}
 WITH p, tag_nodes, tag_weights, category, brand,
      CASE WHEN category IS NULL THEN 0.0 ELSE 1.0 / log(2.0 + COUNT { (category)<-[:IN_CATEGORY]-() }) END
        AS category_weight,
