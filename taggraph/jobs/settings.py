@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Precision = Literal["auto", "fp32", "bf16"]
@@ -56,6 +56,9 @@ class TaggerSettings(BaseSettings):
         precision: Inference precision of ``taggraph tag`` and ``taggraph extract``: ``auto``
             (bf16 where the CPU has AVX-512 BF16 or AMX, or on a GPU with bf16; else fp32),
             ``fp32`` or ``bf16``.
+        gnn_mini_batch: GNN training: products per mini-batch step, each over its sampled
+            neighbourhood; 0 trains on the whole graph at once (for graphs that fit in memory).
+        gnn_fanouts: GNN mini-batches: most neighbours sampled per node, edge type and layer.
 
     """
 
@@ -69,6 +72,15 @@ class TaggerSettings(BaseSettings):
     max_text_chars: int = Field(default=20_000, ge=1)
     state_dir: Path = Field(default_factory=lambda: _default_state() / "state")
     precision: Precision = "auto"
+    gnn_mini_batch: int = Field(default=0, ge=0, le=1_000_000)
+    gnn_fanouts: list[int] = Field(default_factory=lambda: [10, 10], min_length=1, max_length=6)
+
+    @field_validator("gnn_fanouts")
+    @classmethod
+    def _positive_fanouts(cls, fanouts: list[int]) -> list[int]:
+        if any(not 1 <= fanout <= 1000 for fanout in fanouts):
+            raise ValueError("every fanout must be between 1 and 1000")
+        return fanouts
 
 
 class LinkingSettings(BaseSettings):

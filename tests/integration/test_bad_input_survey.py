@@ -36,6 +36,7 @@ HOSTILE_TEXT = [
     "",
 ]
 BAD_NUMBERS = ["-1", "0", "ten", "", "NaN", "99999999999999999999999"]
+BAD_MINI_BATCHES = [n for n in BAD_NUMBERS if n != "0"]  # 0 is valid: full-graph training
 BAD_FILES = ["absent", "empty", "directory", "non_utf8", "binary", "huge_line", "hostile_name", "malformed"]
 BAD_DIRS = ["absent", "empty", "a_file", "garbage", "unwritable"]
 BAD_SETTINGS = {
@@ -78,6 +79,17 @@ UNWRITABLE_DIRS = ("a_file", "unwritable")
 
 def with_numbers(*argv: str) -> list[Case]:
     return [Case(tuple(part.replace("NUMBER", bad) for part in argv)) for bad in BAD_NUMBERS]
+
+
+def with_mini_batching(*argv: str) -> list[Case]:
+    """Bad ``--mini-batch`` and ``--fanout`` values, and bad mini-batch settings."""
+    settings = {"TAGGRAPH_GNN_MINI_BATCH": ["-3", "lots"], "TAGGRAPH_GNN_FANOUTS": ["[0, 10]", "ten", "[]"]}
+    return [
+        *(Case((*argv, "--mini-batch", bad)) for bad in BAD_MINI_BATCHES),
+        *(Case((*argv, "--mini-batch", "8", "--fanout", bad, "--fanout", "5")) for bad in BAD_NUMBERS),
+        Case((*argv, "--mini-batch", "8", "--fanout", "5")),  # one fanout for two layers
+        *(Case(argv, ((name, value),)) for name, values in settings.items() for value in values),
+    ]
 
 
 def with_text(*argv: str) -> list[Case]:
@@ -147,6 +159,7 @@ CLI_CASES: dict[str, list[Case]] = {
         *with_numbers("embed", "--epochs", "NUMBER"),
         *with_numbers("embed", "--hidden", "NUMBER"),
         *with_numbers("embed", "--batch-size", "NUMBER"),
+        *with_mini_batching("embed", "--out", "{dir:out}", "--model", "{dir:out}/model"),
     ],
     "browse": [
         *with_text("browse", "TEXT"),
@@ -191,6 +204,7 @@ CLI_CASES: dict[str, list[Case]] = {
         *with_dirs("gnn", "train", "--tagger", "DIR"),
         *with_numbers("gnn", "train", "--tagger", "{dir:tagger}", "--lr", "NUMBER"),
         *with_numbers("gnn", "train", "--tagger", "{dir:tagger}", "--layers", "NUMBER"),
+        *with_mini_batching("gnn", "train", "--tagger", "{dir:tagger}", "--out", "{dir:out}/gnn"),
     ],
     "gnn refine": with_dirs("gnn", "refine", "--tagger", "DIR"),
 }

@@ -168,3 +168,19 @@ def test_embed_writes_the_same_vectors_again_and_indexes_them(graph: GraphExecut
         "tag_embedding": 16,
     }
     assert graph.read("read/model_run", id=stored["embedding_run"])
+
+
+def test_embed_in_mini_batches_repeats_with_a_seed(
+    graph: GraphExecutor, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["embed", "--model", str(tmp_path / "model"), "--epochs", "3", "--hidden", "16", "--retrain"]
+    argv += ["--mini-batch", "64", "--fanout", "5", "--fanout", "3"]
+    for run in ("a", "b"):
+        assert main([*argv, "--out", str(tmp_path / run)]) == 0
+    first, second = (np.load(tmp_path / run / "embeddings.npz") for run in ("a", "b"))
+    assert first["product"].shape == (ROWS + 3, 16)
+    assert np.array_equal(first["product"], second["product"])
+    saved = json.loads((tmp_path / "model" / "gnn.json").read_text())["config"]
+    assert saved["batch_size"] == 64 and saved["fanouts"] == [5, 3]
+    assert main([*argv[:-2], "--out", str(tmp_path / "c")]) == 2  # one fanout for two layers
+    assert "give one --fanout per layer" in capsys.readouterr().err

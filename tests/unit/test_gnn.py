@@ -10,6 +10,7 @@ from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.fusion import Fusion
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.network import HeteroSAGE, LinkScorer
+from taggraph.encoders.gnn.sampling import NeighbourSampler
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, train_link_model
 from taggraph.encoders.tagger.metrics import mean_average_precision
 
@@ -108,3 +109,53 @@ def test_fusion_weighs_the_model_that_knows() -> None:
     fusion = Fusion.fit(guessing, knowing, truth)
     assert fusion.gnn_weight > 5 * abs(fusion.tagger_weight)
     assert fusion(guessing, knowing).shape == truth.shape
+
+
+def star_edges() -> dict:
+    """Target 0 has 50 in-neighbours, target 1 has 3, target 2 none; product -> tag."""
+    sources = torch.cat([torch.arange(50), torch.tensor([50, 51, 52])])
+    targets = torch.cat([torch.zeros(50, dtype=torch.int64), torch.ones(3, dtype=torch.int64)])
+    return {("product", "has_tag", "tag"): torch.stack([sources, targets])}
+
+
+def test_sampler_keeps_seeds_first_and_caps_the_fanout() -> None:
+    sampler = NeighbourSampler(star_edges(), {"product": 60, "tag": 3}, fanouts=[5])
+    subgraph = sampler.sample({"tag": torch.tensor([1, 0, 2])}, torch.Generator().manual_seed(0))
+    assert subgraph.nodes["tag"].tolist() == [1, 0, 2]
+    edges = subgraph.edges[("product", "has_tag", "tag")]
+    global_pairs = {
+        (int(subgraph.nodes["product"][s]), int(subgraph.nodes["tag"][t])) for s, t in edges.T.tolist()
+    }
+    assert {(50, 1), (51, 1), (52, 1)} <= global_pairs  # a small neighbourhood is taken whole
+    big = [s for s, t in global_pairs if t == 0]
+    assert 1 <= len(big) <= 5 and all(s < 50 for s in big)  # a large one is capped
+    assert len(set(subgraph.nodes["product"].tolist())) == subgraph.nodes["product"].shape[0]
+
+
+def test_sampler_leaves_out_excluded_edges_and_walks_two_hops() -> None:
+    edges = star_edges()
+    edges[("tag", "rev_has_tag", "product")] = edges[("product", "has_tag", "tag")].flip(0)
+    excluded = torch.zeros(53, dtype=torch.bool)
+    excluded[50] = True  # the link 50 -> tag 1, in both directions
+    sampler = NeighbourSampler(edges, {"product": 60, "tag": 3}, fanouts=[10, 10])
+    subgraph = sampler.sample(
+        {"product": torch.tensor([50, 51])},
+        torch.Generator().manual_seed(0),
+        {key: excluded for key in edges},
+    )
+    products = subgraph.nodes["product"].tolist()
+    assert products[:2] == [50, 51] and 52 in products  # 51 -> tag 1 -> 52
+    forward = subgraph.edges[("product", "has_tag", "tag")]
+    pairs = {(products[s], int(subgraph.nodes["tag"][t])) for s, t in forward.T.tolist()}
+    assert (50, 1) not in pairs and (51, 1) in pairs
+
+
+def test_mini_batches_learn_the_neighbourhood_and_repeat_with_a_seed() -> None:
+    graph, rows, truth = category_graph()
+    config = GNNConfig(hidden=16, epochs=30, eval_every=5, lr=1e-2, batch_size=32, fanouts=[10, 10], seed=3)
+    model = train_link_model(graph, config, lambda m: held_out_map(m, graph, rows, truth))
+    assert held_out_map(model, graph, rows, truth) > 0.9
+    short = GNNConfig(**{**vars(config), "epochs": 2, "eval_every": 1})
+    first, second = (train_link_model(graph, short, lambda m: 0.0) for _ in range(2))
+    for a, b in zip(first.encoder.parameters(), second.encoder.parameters(), strict=True):
+        assert torch.equal(a, b)

@@ -1,14 +1,20 @@
 """Training a link model: which targets (tags, items) each source (product, user) links to.
 
-Full-graph training: every epoch embeds the whole graph once. Supervised links are hidden from
-message passing, so the model learns to predict links it cannot see: with ``holdout="sources"``
-a random share of training sources loses all its target links (as a new product with no tags
-yet); with ``holdout="edges"`` a random share of links is hidden (as a user's next item).
+Supervised links are hidden from message passing, so the model learns to predict links it
+cannot see: with ``holdout="sources"`` a supervised source loses all its target links (as a new
+product with no tags yet); with ``holdout="edges"`` a share of its links is hidden (as a user's
+next item).
+
+Full-graph training (``batch_size=0``) embeds the whole graph once per step: one step an epoch,
+the supervised sources a random ``holdout_fraction`` of them. Mini-batch training
+(``batch_size>0``) walks every training source once an epoch in batches; each step samples the
+batch's neighbourhood and every target's (``fanouts`` per hop, :mod:`sampling`) with the batch's
+hidden links left out, so memory follows the batch and not the graph.
 """
 
 import copy
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,6 +24,7 @@ from torch import Tensor
 from torch.nn import functional
 
 from taggraph.encoders.gnn.network import EdgeType, HeteroSAGE, LinkScorer
+from taggraph.encoders.gnn.sampling import NeighbourSampler
 
 
 @dataclass
@@ -73,8 +80,10 @@ class GNNConfig:
         holdout: ``sources`` (hide all links of some sources) or ``edges`` (hide some links).
         holdout_fraction: Share of sources or links hidden and supervised each epoch.
         loss: ``multilabel`` (a sigmoid per target) or ``softmax`` (one softmax over targets).
-        batch_sources: Most supervised sources per step (a random subset when more are hidden);
-            0 scores them all.
+        batch_sources: Full-graph training: most supervised sources per step (a random subset
+            when more are hidden); 0 scores them all.
+        batch_size: Sources per mini-batch step; 0 trains full-graph.
+        fanouts: Mini-batch training: most neighbours per node, edge type and hop (one per layer).
         patience: Validations without a better score before stopping.
         eval_every: Epochs between validations.
         seed: Seed of weights, masks and dropout.
@@ -91,6 +100,8 @@ class GNNConfig:
     holdout_fraction: float = 0.5
     loss: Literal["multilabel", "softmax"] = "multilabel"
     batch_sources: int = 0
+    batch_size: int = 0
+    fanouts: list[int] = field(default_factory=lambda: [10, 10])
     patience: int = 5
     eval_every: int = 5
     seed: int = 0
@@ -129,6 +140,75 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+def _loss(logits: Tensor, rows: Tensor, columns: Tensor, kind: str) -> Tensor:
+    """Loss of ``[S, T]`` logits whose true links are ``(rows, columns)``."""
+    truth = torch.zeros_like(logits)
+    truth[rows, columns] = 1.0
+    if kind == "multilabel":
+        return functional.binary_cross_entropy_with_logits(logits, truth)
+    return -(torch.log_softmax(logits, dim=1) * truth).sum() / truth.sum().clamp_min(1.0)
+
+
+def _hide(
+    graph: GraphTensors, config: GNNConfig, sources: Tensor, generator: torch.Generator
+) -> tuple[Tensor, Tensor]:
+    """The links hidden this step and the sources supervised on them (sorted), from candidate sources."""
+    link_sources = graph.links[0]
+    hidden = torch.isin(link_sources, sources)
+    if config.holdout == "edges":
+        hidden &= torch.rand(link_sources.shape[0], generator=generator) < config.holdout_fraction
+    return hidden, torch.unique(link_sources[hidden])
+
+
+def _full_graph_steps(
+    graph: GraphTensors, config: GNNConfig, model: TrainedLinkModel, generator: torch.Generator
+) -> Iterator[Tensor]:
+    """One step over the whole graph; yields its loss."""
+    source_type, _, target_type = graph.target
+    link_sources = graph.links[0]
+    known = torch.unique(link_sources)
+    if config.holdout == "sources":
+        candidates = known[torch.rand(known.shape[0], generator=generator) < config.holdout_fraction]
+    else:
+        candidates = known
+    hidden, chosen = _hide(graph, config, candidates, generator)
+    if config.batch_sources and chosen.shape[0] > config.batch_sources:
+        keep = torch.randperm(chosen.shape[0], generator=generator)[: config.batch_sources]
+        chosen = torch.sort(chosen[keep]).values
+    supervised = hidden & torch.isin(link_sources, chosen)
+    h = model.encoder(graph.x, graph.message_edges(hidden))
+    logits = model.scorer(h[source_type][chosen], h[target_type])
+    rows = torch.searchsorted(chosen, link_sources[supervised])
+    yield _loss(logits, rows, graph.links[1][supervised], config.loss)
+
+
+def _mini_batch_steps(
+    graph: GraphTensors,
+    config: GNNConfig,
+    model: TrainedLinkModel,
+    sampler: NeighbourSampler,
+    generator: torch.Generator,
+) -> Iterator[Tensor]:
+    """Every training source once, ``batch_size`` a step; yields each step's loss."""
+    source_type, relation, target_type = graph.target
+    reverse = (target_type, f"rev_{relation}", source_type)
+    targets = torch.arange(graph.num_nodes[target_type])
+    known = torch.unique(graph.links[0])
+    order = known[torch.randperm(known.shape[0], generator=generator)]
+    for start in range(0, order.shape[0], config.batch_size):
+        hidden, chosen = _hide(graph, config, order[start : start + config.batch_size], generator)
+        if chosen.numel() == 0:
+            continue
+        subgraph = sampler.sample(
+            {source_type: chosen, target_type: targets}, generator, {graph.target: hidden, reverse: hidden}
+        )
+        x = {t: graph.x[t][index] for t, index in subgraph.nodes.items()}
+        h = model.encoder(x, subgraph.edges)
+        logits = model.scorer(h[source_type][: chosen.shape[0]], h[target_type][: targets.shape[0]])
+        rows = torch.searchsorted(chosen, graph.links[0][hidden])
+        yield _loss(logits, rows, graph.links[1][hidden], config.loss)
+
+
 def train_link_model(
     graph: GraphTensors,
     config: GNNConfig,
@@ -139,16 +219,16 @@ def train_link_model(
 
     Args:
         graph: The graph and the training links.
-        config: Settings.
+        config: Settings (``batch_size`` chooses full-graph or mini-batch steps).
         validate: Scores a model on validation sources (for example mAP of their held-out links).
-        on_epoch: Called with the epoch and its loss.
+        on_epoch: Called with the epoch and its mean loss.
 
     Returns:
         The best model seen, in eval mode.
 
     """
     seed_everything(config.seed)
-    source_type, _, target_type = graph.target
+    _, _, target_type = graph.target
     encoder = HeteroSAGE(
         graph.in_dims, graph.num_nodes, graph.edge_types(), config.hidden, config.layers, config.dropout
     )
@@ -157,37 +237,26 @@ def train_link_model(
     parameters = [*encoder.parameters(), *scorer.parameters()]
     optimiser = torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
-    link_sources = graph.links[0]
-    known_sources = torch.unique(link_sources)
+    sampler = (
+        NeighbourSampler(graph.message_edges(), graph.num_nodes, config.fanouts[: config.layers])
+        if config.batch_size
+        else None
+    )
     best, best_state, stale = -1.0, None, 0
     for epoch in range(1, config.epochs + 1):
         encoder.train()
-        if config.holdout == "sources":
-            chosen = known_sources[
-                torch.rand(known_sources.shape[0], generator=generator) < config.holdout_fraction
-            ]
-            hidden = torch.isin(link_sources, chosen)
-        else:
-            hidden = torch.rand(link_sources.shape[0], generator=generator) < config.holdout_fraction
-            chosen = torch.unique(link_sources[hidden])
-        if config.batch_sources and chosen.shape[0] > config.batch_sources:
-            keep = torch.randperm(chosen.shape[0], generator=generator)[: config.batch_sources]
-            chosen = torch.sort(chosen[keep]).values
-        supervised = hidden & torch.isin(link_sources, chosen)
-        h = encoder(graph.x, graph.message_edges(hidden))
-        logits = scorer(h[source_type][chosen], h[target_type])
-        truth = torch.zeros_like(logits)
-        rows = torch.searchsorted(chosen, link_sources[supervised])
-        truth[rows, graph.links[1][supervised]] = 1.0
-        if config.loss == "multilabel":
-            loss = functional.binary_cross_entropy_with_logits(logits, truth)
-        else:
-            log_probabilities = torch.log_softmax(logits, dim=1)
-            loss = -(log_probabilities * truth).sum() / truth.sum()
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        value = loss.item()
+        steps = (
+            _mini_batch_steps(graph, config, model, sampler, generator)
+            if sampler is not None
+            else _full_graph_steps(graph, config, model, generator)
+        )
+        losses = []
+        for loss in steps:
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            losses.append(loss.item())
+        value = float(np.mean(losses)) if losses else 0.0
         if on_epoch is not None:
             on_epoch(epoch, value)
         if epoch % config.eval_every and epoch != config.epochs:

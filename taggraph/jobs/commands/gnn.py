@@ -5,7 +5,7 @@ Model libraries are imported inside the commands, so the other commands start wi
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,6 +17,40 @@ from taggraph.jobs.settings import TaggerSettings
 
 app = typer.Typer(help="Train the graph neural network that refines the tagger's scores.")
 TaggerOption = Annotated[Path, typer.Option(help="The tagger model directory the GNN works beside.")]
+MiniBatchOption = Annotated[
+    int | None,
+    typer.Option(
+        "--mini-batch",
+        min=0,
+        max=1_000_000,
+        help="Products per mini-batch step over sampled neighbourhoods; 0 trains full-graph "
+        "(default: TAGGRAPH_GNN_MINI_BATCH, 0).",
+    ),
+]
+FanoutOption = Annotated[
+    list[int] | None,
+    typer.Option(
+        "--fanout",
+        min=1,
+        max=1000,
+        help="Mini-batches: neighbours sampled per node and edge type, once per layer "
+        "(default: TAGGRAPH_GNN_FANOUTS, 10 10).",
+    ),
+]
+
+
+def _config(
+    settings: TaggerSettings, mini_batch: int | None, fanouts: list[int] | None, **values: Any
+) -> Any:
+    """GNN settings from the options, with mini-batching from the settings where not given."""
+    from taggraph.encoders.gnn.training import GNNConfig
+
+    fanouts = fanouts or settings.gnn_fanouts
+    layers = int(values.get("layers", 2))
+    if len(fanouts) < layers:
+        raise typer.BadParameter(f"{len(fanouts)} fanouts for {layers} layers: give one --fanout per layer")
+    batch = settings.gnn_mini_batch if mini_batch is None else mini_batch
+    return GNNConfig(batch_size=batch, fanouts=list(fanouts), **values)
 
 
 @app.command()
@@ -27,6 +61,8 @@ def train(
     layers: Annotated[int, typer.Option(min=1, max=6)] = 2,
     lr: Annotated[float, typer.Option(min=1e-6, max=1.0)] = 1e-2,
     seed: Annotated[int, typer.Option()] = 0,
+    mini_batch: MiniBatchOption = None,
+    fanout: FanoutOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/gnn/<source>).")
     ] = None,
@@ -38,7 +74,6 @@ def train(
     """
     from taggraph.encoders.artifacts import check_writable
     from taggraph.encoders.embedder import TextEmbedder
-    from taggraph.encoders.gnn.training import GNNConfig
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.jobs.gnn.refine import train_refiner
     from taggraph.jobs.tagging.training import TaggerJob
@@ -47,7 +82,9 @@ def train(
     text_tagger = Tagger.load(tagger)
     source = TaggerJob.of_model(text_tagger.meta).source
     target = check_writable(out or settings.models_dir / "gnn" / source, "GNN model")
-    config = GNNConfig(hidden=hidden, layers=layers, epochs=epochs, lr=lr, seed=seed)
+    config = _config(
+        settings, mini_batch, fanout, hidden=hidden, layers=layers, epochs=epochs, lr=lr, seed=seed
+    )
     with open_graph() as executor:
         model, report = train_refiner(executor, text_tagger, TextEmbedder(settings.encoder), config)
     model.save(target)
@@ -105,6 +142,8 @@ def embed(
     epochs: Annotated[int, typer.Option(min=1, max=10_000)] = 200,
     hidden: Annotated[int, typer.Option(min=8, max=2048)] = 128,
     seed: Annotated[int, typer.Option()] = 0,
+    mini_batch: MiniBatchOption = None,
+    fanout: FanoutOption = None,
     batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Nodes per write transaction.")] = 1000,
 ) -> None:
     """Write GNN embeddings of every product and tag to Neo4j and to files.
@@ -114,11 +153,10 @@ def embed(
     """
     from taggraph.encoders.artifacts import check_writable
     from taggraph.encoders.embedder import TextEmbedder
-    from taggraph.encoders.gnn.training import GNNConfig
     from taggraph.jobs.gnn.embed import run_embed
 
     settings = TaggerSettings()
-    config = GNNConfig(hidden=hidden, epochs=epochs, seed=seed)
+    config = _config(settings, mini_batch, fanout, hidden=hidden, epochs=epochs, seed=seed)
     with open_graph() as executor:
         report = run_embed(
             executor,
