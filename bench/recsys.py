@@ -9,12 +9,13 @@ Full-ranking metrics rank the target among every item the user has not interacte
 
 Methods, in one run on the same split: popularity, ItemKNN (cosine, k=1000, shrink 100), EASE
 (lambda chosen on validation HR@10), LightGCN (PyG, 64-d, 3 layers, BPR), and taggraph's
-graph model: the heterogeneous GraphSAGE of `encoders/gnn` over users, items and their
-attribute tags (learned node embeddings, softmax over items, interactions of half the users'
-links hidden from message passing in each step), early-stopped on validation HR@10.
+graph model (`encoders/gnn/next_item.py`): LightGCN propagation over users, items and their
+attribute tags, a user asked about through a recency-weighted mean of their latest items,
+trained with a softmax over every item on each next-item position of the training sequences,
+early-stopped on validation HR@10.
 
 Usage (needs the configured Neo4j running; ingests Beauty when it is missing):
-    python bench/recsys.py [--epochs 300] [--lightgcn-epochs 40]
+    python bench/recsys.py [--epochs 30] [--lightgcn-epochs 40]
 Prints a table and writes bench/results/recsys.json.
 """
 
@@ -30,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, train_link_model
+from taggraph.encoders.gnn.next_item import InteractionGraph, NextItemConfig, train_next_item
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.export import HAS_TAG, INTERACTED, read_snapshot
 from taggraph.graph.schema import apply_schema
@@ -59,9 +60,11 @@ class Split:
         starts = np.searchsorted(users, np.arange(self.n_users + 1))
         keep = np.diff(starts) >= 3
         self.users = np.flatnonzero(keep)
+        self.sequences: list[list[int]] = [[] for _ in range(self.n_users)]
         train_pairs, self.validation, self.test = [], [], []
         for user in self.users:
             sequence = items[starts[user] : starts[user + 1]]
+            self.sequences[user] = sequence.tolist()
             train_pairs += [(user, item) for item in sequence[:-2]]
             self.validation.append(sequence[-2])
             self.test.append(sequence[-1])
@@ -204,48 +207,33 @@ def lightgcn(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float]:
 
 def graph_model(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float, int]:
     sources, targets, n_tags = split.item_tags
-    x = {"user": torch.arange(split.n_users), "product": torch.arange(split.n_items), "tag": torch.arange(n_tags)}
+    base = InteractionGraph(split.n_users, split.n_items, n_tags, [], torch.tensor(np.stack([sources, targets])))
+    graphs = {  # the interactions each stage may see, as the history matrices of `evaluate`
+        id(split.train): base.with_sequences([s[:-2] for s in split.sequences]),
+        id(split.train_and_validation): base.with_sequences([s[:-1] for s in split.sequences]),
+    }
 
-    def tensors(history: sp.csr_matrix) -> GraphTensors:
-        u, i = history.nonzero()
-        return GraphTensors(
-            x=x,
-            in_dims=dict.fromkeys(x),
-            edges={HAS_TAG: torch.tensor(np.stack([sources, targets]), dtype=torch.long)},
-            target=INTERACTED,
-            links=torch.tensor(np.stack([u, i]), dtype=torch.long),
-        )
+    def scorer(trained) -> Scorer:
+        scorers: dict[int, Callable] = {}
 
-    train = tensors(split.train)
-    cache: dict[int, dict[str, torch.Tensor]] = {}
-
-    def scorer(model) -> Scorer:
         def score(users: np.ndarray, history: sp.csr_matrix) -> np.ndarray:
-            key = id(history)
-            if key not in cache:
-                cache[key] = model.embed(tensors(history))
-            h = cache[key]
-            with torch.no_grad():
-                return model.scorer(h["user"][torch.from_numpy(users)], h["product"]).numpy()
+            if id(history) not in scorers:
+                scorers[id(history)] = trained.scorer(graphs[id(history)])
+            return scorers[id(history)](users)
 
         return score
 
-    def validate(model) -> float:
-        cache.clear()
-        return evaluate(split, scorer(model), "validation")["sampled_hr10"]
-
-    config = GNNConfig(hidden=64, layers=2, dropout=0.1, epochs=epochs, lr=5e-3, holdout="edges",
-                       holdout_fraction=0.3, loss="softmax", batch_sources=2048, patience=3, eval_every=25, seed=seed)
+    config = NextItemConfig(hidden=64, layers=2, recent=5, epochs=epochs, seed=seed)
     started = time.perf_counter()
-    model = train_link_model(train, config, validate)
+    trained = train_next_item(graphs[id(split.train)], config,
+                              lambda model: evaluate(split, scorer(model), "validation")["sampled_hr10"])
     seconds = time.perf_counter() - started
-    cache.clear()
-    return scorer(model), seconds, int(model.history[-1]["epoch"])
+    return scorer(trained), seconds, int(trained.history[-1]["epoch"])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--lightgcn-epochs", type=int, default=40)
     parser.add_argument("--work", type=Path, default=Path("/tmp/taggraph-bench-recsys"))
     args = parser.parse_args()
