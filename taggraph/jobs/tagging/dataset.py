@@ -70,6 +70,7 @@ def read_labelled_products(
     ids: list[str] | None = None,
     page_size: int = 5000,
     reviewed: bool = True,
+    labels: bool = True,
 ) -> Iterator[list[LabelledProduct]]:
     """Yield a source's products in id order, a page at a time; a text may be empty.
 
@@ -83,6 +84,8 @@ def read_labelled_products(
         page_size: Products per read.
         reviewed: Whether people's decisions count (approved tags as positives, rejected ones
             as negatives); without them only catalog tags do.
+        labels: Whether to read labels and the category; without, only the text is read (a
+            lighter query, for scoring).
 
     """
     wanted = sorted(set(ids)) if ids is not None else None
@@ -99,12 +102,15 @@ def read_labelled_products(
             last = page_ids[-1] if page_ids else after
         if not page_ids:
             return
-        rows = executor.read("read/labelled_products", source=source, ids=page_ids, reviewed=reviewed)
+        if labels:
+            rows = executor.read("read/labelled_products", source=source, ids=page_ids, reviewed=reviewed)
+        else:
+            rows = executor.read("read/product_texts", source=source, ids=page_ids)
         page = []
         for row in rows:
-            positives, negatives = labels_of(row)
+            positives, negatives = labels_of(row) if labels else (set(), set())
             text = product_text(row["name"], row["description"], with_description)
-            category = (row["category_path"] or [""])[-1] or ""
+            category = (row.get("category_path") or [""])[-1] or ""
             page.append(
                 LabelledProduct(row["id"], text, frozenset(positives), frozenset(negatives), category)
             )

@@ -172,6 +172,7 @@ def run_tagging(
         since=since,
         ids=ids,
         page_size=page_size,
+        labels=False,
     )
 
     def committed(after: str, count: int) -> Callable[[list[dict[str, Any]]], None]:
