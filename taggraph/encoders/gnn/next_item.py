@@ -229,24 +229,25 @@ def train_next_item(
 
     """
     seed_everything(config.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = NextItemGNN(
         graph.num_users, graph.num_items, graph.num_tags, config.hidden, config.layers, config.recent
     )
-    trained = TrainedNextItemModel(model, config.recent)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    edge_index, edge_weight = graph.edge_index()
+    trained = TrainedNextItemModel(model.to(device), config.recent)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)  # .to() keeps parameters in place
+    edge_index, edge_weight = (tensor.to(device) for tensor in graph.edge_index())
     histories, targets = training_positions(graph.sequences, config.recent)
     generator = torch.Generator().manual_seed(config.seed)
     best, best_state, stale = -np.inf, None, 0
     for epoch in range(1, config.epochs + 1):
-        model.train()
+        model.to(device).train()
         order = torch.randperm(len(targets), generator=generator)
         total = 0.0
         for start in range(0, len(order), config.batch_size):
             batch = order[start : start + config.batch_size]
             items = model.items(edge_index, edge_weight)
-            logits = model.scores(model.query(items, histories[batch]), items)
-            loss = functional.cross_entropy(logits, targets[batch])
+            logits = model.scores(model.query(items, histories[batch].to(device)), items)
+            loss = functional.cross_entropy(logits, targets[batch].to(device))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -254,6 +255,7 @@ def train_next_item(
         mean_loss = total / max(len(targets), 1)
         if on_epoch is not None:
             on_epoch(epoch, mean_loss)
+        model.cpu()  # validation scores CPU graphs
         score = validate(trained)
         trained.history.append({"epoch": epoch, "loss": mean_loss, "validation": score})
         if score > best:
@@ -264,5 +266,5 @@ def train_next_item(
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
+    model.cpu().eval()
     return trained

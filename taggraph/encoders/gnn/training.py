@@ -65,6 +65,16 @@ class GraphTensors:
         """Every edge type messages flow along."""
         return list(self.message_edges().keys())
 
+    def to(self, device: torch.device) -> "GraphTensors":
+        """The same graph with every tensor on ``device``."""
+        return GraphTensors(
+            x={t: value.to(device) for t, value in self.x.items()},
+            in_dims=dict(self.in_dims),
+            edges={t: value.to(device) for t, value in self.edges.items()},
+            target=self.target,
+            links=self.links.to(device),
+        )
+
 
 @dataclass
 class GNNConfig:
@@ -161,9 +171,13 @@ def _hide(
 
 
 def _full_graph_steps(
-    graph: GraphTensors, config: GNNConfig, model: TrainedLinkModel, generator: torch.Generator
+    graph: GraphTensors,
+    on_device: GraphTensors,
+    config: GNNConfig,
+    model: TrainedLinkModel,
+    generator: torch.Generator,
 ) -> Iterator[Tensor]:
-    """One step over the whole graph; yields its loss."""
+    """One step over the whole graph (``on_device``: its copy on the model's device); yields its loss."""
     source_type, _, target_type = graph.target
     link_sources = graph.links[0]
     known = torch.unique(link_sources)
@@ -176,10 +190,13 @@ def _full_graph_steps(
         keep = torch.randperm(chosen.shape[0], generator=generator)[: config.batch_sources]
         chosen = torch.sort(chosen[keep]).values
     supervised = hidden & torch.isin(link_sources, chosen)
-    h = model.encoder(graph.x, graph.message_edges(hidden))
+    device = on_device.links.device
+    h = model.encoder(on_device.x, on_device.message_edges(hidden.to(device)))
+    chosen, supervised = chosen.to(device), supervised.to(device)
+    link_sources = on_device.links[0]
     logits = model.scorer(h[source_type][chosen], h[target_type])
     rows = torch.searchsorted(chosen, link_sources[supervised])
-    yield _loss(logits, rows, graph.links[1][supervised], config.loss)
+    yield _loss(logits, rows, on_device.links[1][supervised], config.loss)
 
 
 def _mini_batch_steps(
@@ -202,11 +219,12 @@ def _mini_batch_steps(
         subgraph = sampler.sample(
             {source_type: chosen, target_type: targets}, generator, {graph.target: hidden, reverse: hidden}
         )
-        x = {t: graph.x[t][index] for t, index in subgraph.nodes.items()}
-        h = model.encoder(x, subgraph.edges)
+        device = next(model.encoder.parameters()).device
+        x = {t: graph.x[t][index].to(device) for t, index in subgraph.nodes.items()}
+        h = model.encoder(x, {t: index.to(device) for t, index in subgraph.edges.items()})
         logits = model.scorer(h[source_type][: chosen.shape[0]], h[target_type][: targets.shape[0]])
-        rows = torch.searchsorted(chosen, graph.links[0][hidden])
-        yield _loss(logits, rows, graph.links[1][hidden], config.loss)
+        rows = torch.searchsorted(chosen, graph.links[0][hidden]).to(device)
+        yield _loss(logits, rows, graph.links[1][hidden].to(device), config.loss)
 
 
 def train_link_model(
@@ -224,16 +242,17 @@ def train_link_model(
         on_epoch: Called with the epoch and its mean loss.
 
     Returns:
-        The best model seen, in eval mode.
+        The best model seen, in eval mode, on the CPU (it trains on CUDA when present).
 
     """
     seed_everything(config.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     _, _, target_type = graph.target
     encoder = HeteroSAGE(
         graph.in_dims, graph.num_nodes, graph.edge_types(), config.hidden, config.layers, config.dropout
     )
     scorer = LinkScorer(config.hidden, graph.num_nodes[target_type])
-    model = TrainedLinkModel(encoder, scorer)
+    model = TrainedLinkModel(encoder.to(device), scorer.to(device))
     parameters = [*encoder.parameters(), *scorer.parameters()]
     optimiser = torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
     generator = torch.Generator().manual_seed(config.seed)
@@ -242,13 +261,14 @@ def train_link_model(
         if config.batch_size
         else None
     )
+    on_device = graph.to(device) if sampler is None else graph
     best, best_state, stale = -1.0, None, 0
     for epoch in range(1, config.epochs + 1):
         encoder.train()
         steps = (
             _mini_batch_steps(graph, config, model, sampler, generator)
             if sampler is not None
-            else _full_graph_steps(graph, config, model, generator)
+            else _full_graph_steps(graph, on_device, config, model, generator)
         )
         losses = []
         for loss in steps:
@@ -261,7 +281,7 @@ def train_link_model(
             on_epoch(epoch, value)
         if epoch % config.eval_every and epoch != config.epochs:
             continue
-        score = validate(model)
+        score = _validate_on_cpu(model, validate)
         model.history.append({"epoch": epoch, "loss": value, "validation": score})
         if score > best:
             best, stale = score, 0
@@ -273,5 +293,19 @@ def train_link_model(
     if best_state is not None:
         encoder.load_state_dict(best_state[0])
         scorer.load_state_dict(best_state[1])
-    encoder.eval()
+    model.encoder, model.scorer = encoder.cpu().eval(), scorer.cpu()
     return model
+
+
+def _validate_on_cpu(model: TrainedLinkModel, validate: Callable[[TrainedLinkModel], float]) -> float:
+    """Run ``validate`` (which scores CPU graphs) with the model on the CPU, then move it back."""
+    device = next(model.encoder.parameters()).device
+    if device.type == "cpu":
+        return validate(model)
+    model.encoder.cpu()
+    model.scorer.cpu()
+    try:
+        return validate(model)
+    finally:
+        model.encoder.to(device)
+        model.scorer.to(device)
