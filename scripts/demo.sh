@@ -3,8 +3,8 @@
 # main job end to end on the shipped demo catalog: ingest, fine-tune the tagger, evaluate it
 # beside the baselines, write its proposed tags, train the attribute extractor, link the values
 # it extracts to graph entities (or propose candidate tags), train the GNN and write its fused
-# tags and embeddings, export the graph, print what the graph holds, and start the HTTP API for
-# a few example calls.
+# tags and embeddings, export the graph, learn next-item recommendations from a sample of
+# shopping sequences, print what the graph holds, and start the HTTP API for a few example calls.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$repo"
@@ -27,6 +27,8 @@ taggraph gnn train --tagger models/tagger/myntra --epochs 100
 taggraph refine --tagger models/tagger/myntra
 taggraph embed --epochs 100
 taggraph export exports/demo --format parquet
+taggraph ingest seq data/demo/beauty.txt
+taggraph gnn recommender --source beauty --epochs 10 --lr 0.01
 taggraph graph similar
 taggraph graph stats
 
@@ -48,6 +50,8 @@ show "$api/v1/products/myntra:33554/tags"
 show "$api/v1/products/myntra:33554/similar?k=3"
 show -X POST "$api/v1/recommendations" -H 'content-type: application/json' \
   -d '{"tags": ["tag:colour:navy-blue", "tag:article_type:shirts"], "k": 3}'
+show -X POST "$api/v1/recommendations" -H 'content-type: application/json' \
+  -d '{"user_id": "beauty:2", "k": 3}'
 show -X POST "$api/v1/tag" -H 'content-type: application/json' \
   -d '{"title": "Roadster Men Navy Blue Slim Fit Jeans", "source": "myntra"}'
 show "$api/v1/tags/search?q=navy%20blu&kind=colour"

@@ -1,10 +1,11 @@
 """Rebuild the demo catalog from the full public files: a stable sample chosen by id hash.
 
-Usage: python data/demo/sample.py ../shared/data/catalog
+Usage: python data/demo/sample.py ../shared/data/catalog ../shared/data/recsys
 """
 
 import csv
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -34,8 +35,29 @@ def sample(source: Path, target: Path, id_column: str, one_in: int) -> int:
     return count
 
 
+def sample_sequences(recsys: Path, target: Path, one_in: int) -> int:
+    """Copy the sampled users' lines of ``Beauty.txt`` unchanged, and the attributes of their items."""
+    items: set[str] = set()
+    count = 0
+    with (recsys / "Beauty.txt").open(encoding="utf-8") as reader, (target / "beauty.txt").open(
+        "w", encoding="utf-8"
+    ) as writer:
+        for line in reader:
+            fields = line.split()
+            if fields and keep(fields[0], one_in):
+                writer.write(line)
+                items.update(fields[1:])
+                count += 1
+    attributes = json.loads((recsys / "Beauty_item2attributes.json").read_text(encoding="utf-8"))
+    kept = {item: values for item, values in attributes.items() if item in items}
+    (target / "beauty_item2attributes.json").write_text(json.dumps(kept), encoding="utf-8")
+    return count
+
+
 if __name__ == "__main__":
     catalog = Path(sys.argv[1])
     here = Path(__file__).parent
     print(sample(catalog / "myntra_styles.csv", here / "myntra_styles.csv", "id", 15))
     print(sample(catalog / "flipkart_20k.csv", here / "flipkart.csv", "uniq_id", 10))
+    if len(sys.argv) > 2:
+        print(sample_sequences(Path(sys.argv[2]), here, 5))

@@ -10,6 +10,7 @@ from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.errors import TaggraphError
 
 if TYPE_CHECKING:
+    from taggraph.encoders.gnn.recommender import NextItemRanker
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.linker.linker import Linker
 
@@ -25,18 +26,29 @@ class LoadedTagger:
 
 
 @dataclass
+class LoadedRecommender:
+    """The next-item ranker with the position of each product it ranks."""
+
+    ranker: "NextItemRanker"
+    product_ids: list[str]
+    index: dict[str, int]
+
+
+@dataclass
 class Models:
     """What is loaded, by name, and why each missing part is missing.
 
     Attributes:
         taggers: Tagger of each product source (``myntra``, ``flipkart``...).
         linker: The entity linker.
+        recommender: The next-item model that ranks a user's recommendations.
         missing: Part name -> the reason it is not loaded and how to build it.
 
     """
 
     taggers: dict[str, LoadedTagger] = field(default_factory=dict)
     linker: "Linker | None" = None
+    recommender: LoadedRecommender | None = None
     missing: dict[str, str] = field(default_factory=dict)
 
     def why(self, part: str) -> str:
@@ -50,7 +62,10 @@ class Models:
 
 
 def load_models(executor: GraphExecutor, models_dir: Path, encoder: str | None) -> Models:
-    """Load every tagger under ``models_dir/tagger`` and the linker in ``models_dir/linker``.
+    """Load the taggers, the linker and the recommender under ``models_dir``.
+
+    Every tagger under ``tagger/``, the linker in ``linker/`` and the recommender in
+    ``recommender/``.
 
     A model that is absent, corrupt or stale against the graph is left out with its reason;
     the routes that need it answer 503 with that reason.
@@ -75,6 +90,10 @@ def load_models(executor: GraphExecutor, models_dir: Path, encoder: str | None) 
         models.linker = _load_linker(executor, models_dir / "linker", encoder)
     except (TaggraphError, ModelArtifactError) as error:
         models.missing["linker"] = str(error)
+    try:
+        models.recommender = _load_recommender(models_dir / "recommender")
+    except ModelArtifactError as error:
+        models.missing["recommender"] = str(error)
     for part, reason in models.missing.items():
         log.warning("%s not loaded: %s", part, reason)
     return models
@@ -101,3 +120,15 @@ def _load_linker(executor: GraphExecutor, folder: Path, encoder: str | None) -> 
         raise ModelArtifactError(f"no linker index at {folder}; build it with `taggraph linker build`")
     version = vocabulary_version(read_entities(executor))
     return Linker.load(folder, TextEmbedder(encoder), version)
+
+
+def _load_recommender(folder: Path) -> LoadedRecommender:
+    from taggraph.encoders.gnn.recommender import NextItemRanker
+
+    ranker = NextItemRanker.load(folder)
+    product_ids = [str(product) for product in ranker.meta.get("product_ids", [])]
+    if len(product_ids) != ranker.model.num_items:
+        raise ModelArtifactError(
+            f"{folder}: {len(product_ids)} product ids for {ranker.model.num_items} items"
+        )
+    return LoadedRecommender(ranker, product_ids, {product: i for i, product in enumerate(product_ids)})

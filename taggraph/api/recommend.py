@@ -3,12 +3,17 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from taggraph.api.models import LoadedRecommender
 from taggraph.api.schemas import Filters, Reason, ScoredProduct
 from taggraph.graph.connection import GraphExecutor
 
 SCAN = 100
 SEED_TAGS = 2
 HISTORY = 50
+CANDIDATES = 500  # model-ranked products per filter query
+CANDIDATE_PAGES = 4
 
 
 @dataclass
@@ -94,6 +99,61 @@ def recommend(executor: GraphExecutor, seeds: Seeds, k: int, filters: Filters) -
             entry["reasons"].extend(reasons(row))
     order = sorted(ranked.values(), key=lambda entry: (-entry["score"], entry["id"]))
     return [ScoredProduct(**entry) for entry in order[:k]]
+
+
+def recommend_next(
+    executor: GraphExecutor,
+    recommender: LoadedRecommender,
+    latest: list[str],
+    history: set[str],
+    k: int,
+    filters: Filters,
+) -> list[ScoredProduct] | None:
+    """Rank products by the next-item model from a user's latest products (newest first).
+
+    Args:
+        executor: The graph, for the filters and the products' names.
+        recommender: The loaded model.
+        latest: The user's products, newest first (and any seed products asked about).
+        history: Which of ``latest`` are the user's own interactions.
+        k: How many products to return.
+        filters: Category, brand and price range, applied to the model's best candidates.
+
+    Returns:
+        Up to ``k`` products with their probability under the model, never one of ``latest``;
+        None when the model knows none of ``latest`` (the caller falls back to the graph).
+
+    """
+    known = [recommender.index[product] for product in latest if product in recommender.index]
+    if not known:
+        return None
+    scores = recommender.ranker.scores([known])[0]
+    scores[known] = -1.0
+    order = np.argsort(-scores, kind="stable")
+    newest = next(product for product in latest if product in recommender.index)
+    reason = Reason(
+        kind="next_item",
+        via=str(recommender.ranker.meta.get("run_id", "recommender")),
+        path=_start(newest, history),
+    )
+    results: list[ScoredProduct] = []
+    for page in range(CANDIDATE_PAGES):
+        candidates = [
+            recommender.product_ids[i]
+            for i in order[page * CANDIDATES : (page + 1) * CANDIDATES]
+            if scores[i] >= 0.0
+        ]
+        if not candidates:
+            break
+        rows = executor.read(
+            "read/products_in_order", ids=candidates, k=k - len(results), **filters.model_dump()
+        )
+        for row in rows:
+            probability = float(scores[recommender.index[row["id"]]])
+            results.append(ScoredProduct(**row, score=probability, reasons=[reason]))
+        if len(results) >= k:
+            break
+    return results
 
 
 def _start(seed: str, history: set[str]) -> str:

@@ -67,14 +67,17 @@ class Reason(BaseModel):
     """Why a product was returned: the graph path that produced it.
 
     Attributes:
-        kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction`` or
-            ``embedding`` (a nearest neighbour of the GNN embedding).
-        via: The tag, category, brand or seed product the path goes through, or the vector index.
-        path: The path in Cypher notation (for ``embedding``, the index and Neo4j's similarity score).
+        kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction``,
+            ``embedding`` (a nearest neighbour of the GNN embedding) or ``next_item`` (ranked by
+            the next-item model from the user's latest products).
+        via: The tag, category, brand or seed product the path goes through, the vector index,
+            or the next-item model's run id.
+        path: The path in Cypher notation (for ``embedding``, the index and Neo4j's similarity
+            score; for ``next_item``, the user's newest product the model knows).
 
     """
 
-    kind: Literal["shared_tag", "same_category", "same_brand", "co_interaction", "embedding"]
+    kind: Literal["shared_tag", "same_category", "same_brand", "co_interaction", "embedding", "next_item"]
     via: str
     path: str
 

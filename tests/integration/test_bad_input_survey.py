@@ -207,6 +207,15 @@ CLI_CASES: dict[str, list[Case]] = {
         *with_mini_batching("gnn", "train", "--tagger", "{dir:tagger}", "--out", "{dir:out}/gnn"),
     ],
     "gnn refine": with_dirs("gnn", "refine", "--tagger", "DIR"),
+    "gnn recommender": [
+        *with_text("gnn", "recommender", "--source", "TEXT", "--out", "{dir:out}/recommender"),
+        *(
+            case
+            for option in ("--epochs", "--hidden", "--recent", "--lr", "--batch-size")
+            for case in with_numbers("gnn", "recommender", option, "NUMBER", "--out", "{dir:out}/recommender")
+        ),
+        *with_dirs("gnn", "recommender", "--out", "DIR/recommender", only=UNWRITABLE_DIRS),
+    ],
 }
 
 

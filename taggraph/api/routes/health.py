@@ -28,7 +28,9 @@ def readyz(service: ServiceDep, response: Response) -> Readiness:
     loaded = (
         []
         if models is None
-        else [f"tagger/{source}" for source in models.taggers] + (["linker"] if models.linker else [])
+        else [f"tagger/{source}" for source in models.taggers]
+        + (["linker"] if models.linker else [])
+        + (["recommender"] if models.recommender else [])
     )
     missing = {"models": "not loaded yet"} if models is None else dict(models.missing)
     ready = neo4j == "reachable" and models is not None

@@ -190,13 +190,11 @@ def _full_graph_steps(
         keep = torch.randperm(chosen.shape[0], generator=generator)[: config.batch_sources]
         chosen = torch.sort(chosen[keep]).values
     supervised = hidden & torch.isin(link_sources, chosen)
+    rows, columns = torch.searchsorted(chosen, link_sources[supervised]), graph.links[1][supervised]
     device = on_device.links.device
     h = model.encoder(on_device.x, on_device.message_edges(hidden.to(device)))
-    chosen, supervised = chosen.to(device), supervised.to(device)
-    link_sources = on_device.links[0]
-    logits = model.scorer(h[source_type][chosen], h[target_type])
-    rows = torch.searchsorted(chosen, link_sources[supervised])
-    yield _loss(logits, rows, on_device.links[1][supervised], config.loss)
+    logits = model.scorer(h[source_type][chosen.to(device)], h[target_type])
+    yield _loss(logits, rows.to(device), columns.to(device), config.loss)
 
 
 def _mini_batch_steps(
