@@ -7,15 +7,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from transformers import AutoModel
+from transformers import AutoModel, AutoTokenizer
 
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import micro_f1
+from taggraph.encoders.tagger.network import TaggerNetwork
+from taggraph.encoders.tagger.objective import kind_groups, kind_loss, kind_probabilities
 from taggraph.encoders.tagger.onnx_runtime import OnnxTagger, export_onnx
 from taggraph.encoders.tagger.tagger import Tagger
-from taggraph.encoders.tagger.training import TrainingConfig, train_tagger
+from taggraph.encoders.tagger.training import (
+    TrainingConfig,
+    fit_linear_probe,
+    frozen_embeddings,
+    train_tagger,
+)
 from taggraph.jobs.tagging.dataset import LabelledProduct
 from taggraph.jobs.tagging.proposals import (
     DUPLICATE_ID,
@@ -212,3 +219,28 @@ def test_lora_trains_adapters_and_saves_a_plain_model(tmp_path: Path) -> None:
     assert not any("embeddings" in name for name in changed)
     loaded = Tagger.load(tagger.save(tmp_path / "model"))
     assert np.allclose(loaded.predict_proba(texts[90:]), tagger.predict_proba(texts[90:]), atol=1e-5)
+
+
+def test_the_linear_probe_fits_the_head_to_frozen_embeddings(tmp_path: Path) -> None:
+    texts, labels = synthetic(120)
+    encoder = make_tiny_encoder(tmp_path / "encoder", texts)
+    space = LabelSpace.from_examples(labels, 2)
+    truth = matrix(labels, space)
+    network = TaggerNetwork.from_pretrained(str(encoder), len(space))
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder))
+    embeddings = frozen_embeddings(network, tokenizer, texts, max_length=16)
+    assert embeddings.shape == (120, network.head.in_features)
+    groups = kind_groups([space.columns_of_kind(kind) for kind in space.kinds], torch.device("cpu"))
+    config = TrainingConfig(probe_steps=100)
+    before = kind_loss(
+        network.head(embeddings),
+        torch.from_numpy(truth.astype(np.float32)),
+        torch.zeros(truth.shape),
+        groups,
+        3.0,
+    )
+    after = fit_linear_probe(network, embeddings, truth, np.zeros_like(truth), groups, config)
+    assert after < 0.5 * float(before)
+    with torch.no_grad():
+        probabilities = kind_probabilities(network.head(embeddings), groups).numpy()
+    assert micro_f1(truth, decode(probabilities, np.full(len(space), 0.5), space)) > 0.9

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from transformers import AutoTokenizer
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from taggraph.encoders.fine_tuning import EarlyStopping, merged, optimizer_for, step, total_steps, with_lora
 from taggraph.encoders.precision import bf16_is_fast
@@ -29,7 +29,7 @@ class TrainingConfig:
         epochs: Most passes over the training data.
         batch_size: Examples per step.
         encoder_lr: Learning rate of the encoder.
-        head_lr: Learning rate of the label head.
+        head_lr: Learning rate of the label head; low, since the linear probe has already fit it.
         weight_decay: AdamW weight decay.
         warmup: Share of steps with a rising learning rate.
         max_length: Longest tokenised input.
@@ -40,13 +40,16 @@ class TrainingConfig:
         max_steps: Stop after this many steps (0: no limit); for smoke runs.
         lora_rank: Train low-rank adapters of this rank instead of the whole encoder (0: off);
             for encoders too large to fine-tune whole. They are merged into the saved weights.
+        linear_probe: Fit the head to the frozen encoder's embeddings before fine-tuning
+            (LP-FT), so fine-tuning starts from a head that already separates the labels.
+        probe_steps: Most L-BFGS iterations of that fit.
 
     """
 
     epochs: int = 4
     batch_size: int = 32
     encoder_lr: float = 5e-5
-    head_lr: float = 2e-3
+    head_lr: float = 5e-4
     weight_decay: float = 0.01
     warmup: float = 0.06
     max_length: int = 64
@@ -56,6 +59,8 @@ class TrainingConfig:
     seed: int = 13
     max_steps: int = 0
     lora_rank: int = 0
+    linear_probe: bool = True
+    probe_steps: int = 200
 
 
 @dataclass
@@ -77,6 +82,74 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+@torch.no_grad()
+def frozen_embeddings(
+    network: TaggerNetwork,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    max_length: int,
+    batch_size: int = 128,
+) -> torch.Tensor:
+    """``[len(texts), hidden]`` pooled encoder states, in eval mode, in input order."""
+    network.eval()
+    device = next(network.parameters()).device
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
+    order = np.argsort([len(text) for text in texts], kind="stable")
+    out = torch.zeros(len(texts), network.head.in_features, device=device)
+    for start in range(0, len(texts), batch_size):
+        index = order[start : start + batch_size]
+        encoded = tokenizer(
+            [texts[i] for i in index],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        ).to(device)
+        with autocast:
+            pooled = network.embed(encoded["input_ids"], encoded["attention_mask"])
+        out[torch.from_numpy(index).to(device)] = pooled.float()
+    return out
+
+
+def fit_linear_probe(
+    network: TaggerNetwork,
+    embeddings: torch.Tensor,
+    truth: np.ndarray,
+    negatives: np.ndarray,
+    groups: list[torch.Tensor],
+    config: TrainingConfig,
+) -> float:
+    """Fit ``network.head`` to frozen ``[n, hidden]`` embeddings with the training loss (L-BFGS).
+
+    The weights carry an L2 penalty of ``0.5 * |W|^2 / n`` (logistic regression with C = 1).
+
+    Returns:
+        The loss the fit ends at.
+
+    """
+    head, device = network.head, embeddings.device
+    target = torch.from_numpy(truth.astype(np.float32)).to(device)
+    rejected = torch.from_numpy(negatives.astype(np.float32)).to(device)
+    penalty = 0.5 / max(len(embeddings), 1)
+    optimizer = torch.optim.LBFGS(
+        head.parameters(), lr=1.0, max_iter=config.probe_steps, line_search_fn="strong_wolfe"
+    )
+
+    def objective() -> torch.Tensor:
+        loss = kind_loss(head(embeddings), target, rejected, groups, config.negative_weight)
+        return loss + penalty * head.weight.pow(2).sum()
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = objective()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        return float(objective())
 
 
 def train_tagger(
@@ -127,6 +200,10 @@ def train_tagger(
     )
     steps_per_epoch = math.ceil(len(train_texts) / config.batch_size)
     groups = kind_groups([space.columns_of_kind(kind) for kind in space.kinds], device)
+    if config.linear_probe:
+        embeddings = frozen_embeddings(network, tokenizer, train_texts, config.max_length)
+        fit_linear_probe(network, embeddings, train_truth, train_negatives, groups, config)
+        del embeddings
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
     tagger = Tagger(network, tokenizer, space, np.full(len(space), 0.5), config.max_length)
     generator = np.random.default_rng(config.seed)
