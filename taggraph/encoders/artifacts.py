@@ -102,3 +102,14 @@ def require_files(path: Path, names: tuple[str, ...], what: str, build_hint: str
     missing = [name for name in names if not (path / name).is_file()]
     if missing:
         raise ModelArtifactError(f"{path} is not a complete {what}: missing {', '.join(missing)}")
+
+
+def require_weights(path: Path, recorded_sha256: object) -> None:
+    """Refuse ``path/model.safetensors`` when its bytes are not the ones recorded at save time.
+
+    Raises:
+        ModelArtifactError: If the checksum differs.
+
+    """
+    if recorded_sha256 != sha256_of(path / "model.safetensors"):
+        raise ModelArtifactError(f"{path}/model.safetensors is corrupt (checksum differs)")

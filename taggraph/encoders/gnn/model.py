@@ -7,7 +7,7 @@ from typing import Any
 
 from safetensors.torch import load_file, save_file
 
-from taggraph.encoders.artifacts import require_files, sha256_of, write_directory
+from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.network import HeteroSAGE, LinkScorer
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, TrainedLinkModel
@@ -95,8 +95,7 @@ class GraphModel:
             shape = record["shape"]
         except (ValueError, OSError, KeyError, TypeError) as error:
             raise ModelArtifactError(f"{path}/gnn.json is unreadable: {error}") from error
-        if record.get("weights_sha256") != sha256_of(path / "model.safetensors"):
-            raise ModelArtifactError(f"{path}/model.safetensors is corrupt (checksum differs)")
+        require_weights(path, record.get("weights_sha256"))
         edge_types = [tuple(edge_type) for edge_type in shape["edge_types"]]
         num_nodes = {t: shape["num_nodes"].get(t, 1) for t in shape["in_dims"]}
         encoder = HeteroSAGE(

@@ -9,7 +9,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from taggraph.encoders.artifacts import require_files, sha256_of, write_directory
+from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.next_item import PADDING, InteractionGraph, NextItemConfig, NextItemGNN
 
@@ -91,8 +91,7 @@ class NextItemRanker:
             nodes = record["nodes"]
         except (ValueError, OSError, KeyError, TypeError) as error:
             raise ModelArtifactError(f"{path}/recommender.json is unreadable: {error}") from error
-        if record.get("weights_sha256") != sha256_of(path / "model.safetensors"):
-            raise ModelArtifactError(f"{path}/model.safetensors is corrupt (checksum differs)")
+        require_weights(path, record.get("weights_sha256"))
         model = NextItemGNN(
             nodes["users"], nodes["items"], nodes["tags"], config.hidden, config.layers, config.recent
         )

@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, BatchEncoding, PreTrainedTokenizerBase
 
-from taggraph.encoders.artifacts import require_files, sha256_of, write_directory
+from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.precision import use_bf16
 from taggraph.encoders.tagger.attributes import Extraction
@@ -311,8 +311,7 @@ class SpanExtractor:
             category_attributes = dict(settings["category_attributes"])
         except (ValueError, OSError, KeyError, TypeError) as error:
             raise ModelArtifactError(f"{path} has an unreadable settings file: {error}") from error
-        if settings.get("weights_sha256") != sha256_of(path / "model.safetensors"):
-            raise ModelArtifactError(f"{path}/model.safetensors is corrupt (checksum differs)")
+        require_weights(path, settings.get("weights_sha256"))
         try:
             network = ExtractorNetwork.from_directory(path, len(attributes))
             network.load_state_dict(load_file(path / "model.safetensors"))

@@ -12,7 +12,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from taggraph.encoders.artifacts import require_files, sha256_of, write_directory
+from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.precision import use_bf16
 from taggraph.encoders.tagger.decoding import decode
@@ -195,8 +195,7 @@ class Tagger:
                 f"({len(added)} tags new in the graph, {len(dropped)} gone); retrain it with "
                 "`taggraph tagger train`"
             )
-        if settings.get("weights_sha256") != sha256_of(path / "model.safetensors"):
-            raise ModelArtifactError(f"{path}/model.safetensors is corrupt (checksum differs)")
+        require_weights(path, settings.get("weights_sha256"))
         try:
             config = TaggerNetwork.encoder_config(str(path))
             network = TaggerNetwork.from_config(config, len(space))
