@@ -10,7 +10,7 @@ from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.fusion import Fusion
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.network import HeteroSAGE, LinkScorer
-from taggraph.encoders.gnn.sampling import NeighbourSampler
+from taggraph.encoders.gnn.sampling import InEdges, NeighbourSampler
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, train_link_model
 from taggraph.encoders.tagger.metrics import mean_average_precision
 
@@ -148,6 +148,18 @@ def test_sampler_leaves_out_excluded_edges_and_walks_two_hops() -> None:
     forward = subgraph.edges[("product", "has_tag", "tag")]
     pairs = {(products[s], int(subgraph.nodes["tag"][t])) for s, t in forward.T.tolist()}
     assert (50, 1) not in pairs and (51, 1) in pairs
+
+
+def test_edges_of_finds_every_edge_into_the_targets_and_no_other() -> None:
+    generator = torch.Generator().manual_seed(3)
+    edge_index = torch.stack(
+        [torch.randint(0, 50, (400,), generator=generator), torch.randint(0, 30, (400,), generator=generator)]
+    )
+    targets = torch.tensor([0, 7, 29, 12])
+    found = InEdges(edge_index, 30).edges_of(targets)
+    expected = torch.nonzero(torch.isin(edge_index[1], targets)).squeeze(1)
+    assert torch.equal(torch.sort(found).values, expected)
+    assert InEdges(edge_index, 30).edges_of(torch.tensor([], dtype=torch.int64)).numel() == 0
 
 
 def test_mini_batches_learn_the_neighbourhood_and_repeat_with_a_seed() -> None:

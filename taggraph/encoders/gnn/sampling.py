@@ -29,7 +29,7 @@ class Subgraph:
     edges: dict[EdgeType, Tensor]
 
 
-class _InEdges:
+class InEdges:
     """One edge type grouped by target: ``pointer[t]:pointer[t+1]`` are the rows of target ``t``."""
 
     def __init__(self, edge_index: Tensor, num_targets: int) -> None:
@@ -40,16 +40,23 @@ class _InEdges:
         self.pointer = torch.zeros(num_targets + 1, dtype=torch.int64)
         self.pointer[1:] = torch.cumsum(counts, 0)
 
+    def edges_of(self, targets: Tensor) -> Tensor:
+        """``[e]`` ids (positions in the ``edge_index`` given) of every edge into ``targets``."""
+        rows, _ = self._all_rows(targets)
+        return self.edge_ids[rows]
+
+    def _all_rows(self, targets: Tensor) -> tuple[Tensor, Tensor]:
+        """Every row position of ``targets`` and the target of each."""
+        start, degree = self.pointer[targets], self.pointer[targets + 1] - self.pointer[targets]
+        first = torch.cumsum(degree, 0) - degree
+        offsets = torch.arange(int(degree.sum())) - torch.repeat_interleave(first, degree)
+        return torch.repeat_interleave(start, degree) + offsets, torch.repeat_interleave(targets, degree)
+
     def sample(self, targets: Tensor, fanout: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
         """Row positions and their targets: all rows of small targets, ``fanout`` draws of large ones."""
         start, degree = self.pointer[targets], self.pointer[targets + 1] - self.pointer[targets]
         small = degree <= fanout
-        small_degree = degree[small]
-        offsets = torch.arange(int(small_degree.sum())) - torch.repeat_interleave(
-            torch.cumsum(small_degree, 0) - small_degree, small_degree
-        )
-        every = torch.repeat_interleave(start[small], small_degree) + offsets
-        every_target = torch.repeat_interleave(targets[small], small_degree)
+        every, every_target = self._all_rows(targets[small])
         large = ~small
         large_start = torch.repeat_interleave(start[large], fanout)
         large_degree = torch.repeat_interleave(degree[large], fanout)
@@ -73,7 +80,7 @@ class NeighbourSampler:
         self.num_nodes = dict(num_nodes)
         self.fanouts = list(fanouts)
         self.in_edges = {
-            edge_type: _InEdges(index, num_nodes[edge_type[2]]) for edge_type, index in edges.items()
+            edge_type: InEdges(index, num_nodes[edge_type[2]]) for edge_type, index in edges.items()
         }
 
     def sample(

@@ -24,7 +24,7 @@ from torch import Tensor
 from torch.nn import functional
 
 from taggraph.encoders.gnn.network import EdgeType, HeteroSAGE, LinkScorer
-from taggraph.encoders.gnn.sampling import NeighbourSampler
+from taggraph.encoders.gnn.sampling import InEdges, NeighbourSampler
 
 
 @dataclass
@@ -204,16 +204,27 @@ def _mini_batch_steps(
     sampler: NeighbourSampler,
     generator: torch.Generator,
 ) -> Iterator[Tensor]:
-    """Every training source once, ``batch_size`` a step; yields each step's loss."""
+    """Every training source once, ``batch_size`` a step; yields each step's loss.
+
+    A step costs what its batch touches: its links are found through an index by source, not by
+    a pass over every link.
+    """
     source_type, relation, target_type = graph.target
     reverse = (target_type, f"rev_{relation}", source_type)
     targets = torch.arange(graph.num_nodes[target_type])
     known = torch.unique(graph.links[0])
     order = known[torch.randperm(known.shape[0], generator=generator)]
+    links_by_source = InEdges(graph.links.flip(0), graph.num_nodes[source_type])
     for start in range(0, order.shape[0], config.batch_size):
-        hidden, chosen = _hide(graph, config, order[start : start + config.batch_size], generator)
-        if chosen.numel() == 0:
+        positions = links_by_source.edges_of(order[start : start + config.batch_size])
+        if config.holdout == "edges":
+            drawn = torch.rand(positions.shape[0], generator=generator)
+            positions = positions[drawn < config.holdout_fraction]
+        if positions.numel() == 0:
             continue
+        chosen = torch.unique(graph.links[0][positions])
+        hidden = torch.zeros(graph.links.shape[1], dtype=torch.bool)
+        hidden[positions] = True
         subgraph = sampler.sample(
             {source_type: chosen, target_type: targets}, generator, {graph.target: hidden, reverse: hidden}
         )
@@ -221,8 +232,8 @@ def _mini_batch_steps(
         x = {t: graph.x[t][index].to(device) for t, index in subgraph.nodes.items()}
         h = model.encoder(x, {t: index.to(device) for t, index in subgraph.edges.items()})
         logits = model.scorer(h[source_type][: chosen.shape[0]], h[target_type][: targets.shape[0]])
-        rows = torch.searchsorted(chosen, graph.links[0][hidden]).to(device)
-        yield _loss(logits, rows, graph.links[1][hidden].to(device), config.loss)
+        rows = torch.searchsorted(chosen, graph.links[0][positions]).to(device)
+        yield _loss(logits, rows, graph.links[1][positions].to(device), config.loss)
 
 
 def train_link_model(
