@@ -15,6 +15,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
 from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.precision import use_bf16
+from taggraph.encoders.tagger.batching import length_sorted_batches
 from taggraph.encoders.tagger.decoding import decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.network import TaggerNetwork
@@ -77,19 +78,11 @@ class Tagger:
 
         """
         out = np.zeros((len(texts), len(self.space)), dtype=np.float32)
-        order = np.argsort([len(text) for text in texts], kind="stable")
         device = next(self.network.parameters()).device
         groups = kind_groups([self.space.columns_of_kind(kind) for kind in self.space.kinds], device)
         autocast = torch.autocast(device.type, dtype=torch.bfloat16) if self.autocast_bf16 else nullcontext()
-        for start in range(0, len(texts), batch_size):
-            index = order[start : start + batch_size]
-            batch = self.tokenizer(
-                [texts[i] for i in index],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="pt",
-            ).to(device)
+        batches = length_sorted_batches(self.tokenizer, texts, batch_size, self.max_length, device)
+        for index, batch in batches:
             with autocast:
                 logits = self.logits(batch["input_ids"], batch["attention_mask"])
             out[index] = kind_probabilities(logits.float(), groups).cpu().numpy()

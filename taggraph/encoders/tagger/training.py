@@ -13,6 +13,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from taggraph.encoders.fine_tuning import EarlyStopping, merged, optimizer_for, step, total_steps, with_lora
 from taggraph.encoders.precision import bf16_is_fast
+from taggraph.encoders.tagger.batching import length_sorted_batches
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import micro_f1
@@ -96,17 +97,8 @@ def frozen_embeddings(
     network.eval()
     device = next(network.parameters()).device
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
-    order = np.argsort([len(text) for text in texts], kind="stable")
     out = torch.zeros(len(texts), network.head.in_features, device=device)
-    for start in range(0, len(texts), batch_size):
-        index = order[start : start + batch_size]
-        encoded = tokenizer(
-            [texts[i] for i in index],
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-            return_tensors="pt",
-        ).to(device)
+    for index, encoded in length_sorted_batches(tokenizer, texts, batch_size, max_length, device):
         with autocast:
             pooled = network.embed(encoded["input_ids"], encoded["attention_mask"])
         out[torch.from_numpy(index).to(device)] = pooled.float()
