@@ -14,7 +14,13 @@ from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import micro_f1
 from taggraph.encoders.tagger.network import TaggerNetwork
-from taggraph.encoders.tagger.objective import kind_groups, kind_loss, kind_probabilities
+from taggraph.encoders.tagger.objective import (
+    kind_groups,
+    kind_loss,
+    kind_probabilities,
+    output_width,
+    with_unlisted,
+)
 from taggraph.encoders.tagger.onnx_runtime import OnnxTagger, export_onnx
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.encoders.tagger.training import (
@@ -23,7 +29,7 @@ from taggraph.encoders.tagger.training import (
     frozen_embeddings,
     train_tagger,
 )
-from taggraph.jobs.tagging.dataset import LabelledProduct
+from taggraph.jobs.tagging.dataset import LabelledProduct, unlisted_matrix
 from taggraph.jobs.tagging.proposals import (
     DUPLICATE_ID,
     EMPTY_TEXT,
@@ -226,21 +232,67 @@ def test_the_linear_probe_fits_the_head_to_frozen_embeddings(tmp_path: Path) -> 
     encoder = make_tiny_encoder(tmp_path / "encoder", texts)
     space = LabelSpace.from_examples(labels, 2)
     truth = matrix(labels, space)
-    network = TaggerNetwork.from_pretrained(str(encoder), len(space))
+    network = TaggerNetwork.from_pretrained(str(encoder), output_width(space))
     tokenizer = AutoTokenizer.from_pretrained(str(encoder))
     embeddings = frozen_embeddings(network, tokenizer, texts, max_length=16)
     assert embeddings.shape == (120, network.head.in_features)
-    groups = kind_groups([space.columns_of_kind(kind) for kind in space.kinds], torch.device("cpu"))
+    groups = kind_groups(space, torch.device("cpu"))
     config = TrainingConfig(probe_steps=100)
+    targets = with_unlisted(truth, np.zeros((len(truth), len(space.kinds)), dtype=np.int8))
     before = kind_loss(
         network.head(embeddings),
-        torch.from_numpy(truth.astype(np.float32)),
-        torch.zeros(truth.shape),
+        torch.from_numpy(targets.astype(np.float32)),
+        torch.zeros(targets.shape),
         groups,
         3.0,
     )
-    after = fit_linear_probe(network, embeddings, truth, np.zeros_like(truth), groups, config)
+    after = fit_linear_probe(network, embeddings, targets, np.zeros_like(targets), groups, config)
     assert after < 0.5 * float(before)
     with torch.no_grad():
-        probabilities = kind_probabilities(network.head(embeddings), groups).numpy()
+        probabilities = kind_probabilities(network.head(embeddings), groups).numpy()[:, : len(space)]
     assert micro_f1(truth, decode(probabilities, np.full(len(space), 0.5), space)) > 0.9
+
+
+def test_unlisted_matrix_flags_known_values_outside_the_vocabulary() -> None:
+    space = LabelSpace(("brand:acme", "colour:red"))
+    products = [
+        LabelledProduct("p:1", "acme red", frozenset({"brand:acme", "colour:red"}), frozenset()),
+        LabelledProduct("p:2", "rare brand", frozenset({"brand:rare", "colour:red"}), frozenset()),
+        LabelledProduct("p:3", "no brand", frozenset({"colour:blue"}), frozenset()),
+        LabelledProduct("p:4", "two brands", frozenset({"brand:acme", "brand:rare"}), frozenset()),
+        LabelledProduct("p:5", "other kind", frozenset({"season:summer"}), frozenset()),
+    ]
+    assert space.kinds == ["brand", "colour"]
+    assert unlisted_matrix(products, space).tolist() == [[0, 0], [1, 0], [0, 1], [0, 0], [0, 0]]
+
+
+def test_a_value_outside_the_vocabulary_takes_its_kinds_mass_from_the_labels(tmp_path: Path) -> None:
+    texts, labels = synthetic(240)
+    rare = [i for i in range(240) if i % 4 == 0]
+    for i in rare:
+        texts[i] = texts[i].replace(COLOURS[i % 3], "purple")
+        labels[i] = {label for label in labels[i] if not label.startswith("colour:")} | {"colour:purple"}
+    encoder = make_tiny_encoder(tmp_path / "encoder", texts)
+    space = LabelSpace(tuple(sorted({label for row in labels for label in row} - {"colour:purple"})))
+    truth = matrix(labels, space)
+    unlisted = np.zeros((240, len(space.kinds)), dtype=np.int8)
+    unlisted[rare, space.kinds.index("colour")] = 1
+    config = TrainingConfig(epochs=4, batch_size=16, encoder_lr=1e-3, head_lr=1e-2, max_length=16)
+    tagger, _ = train_tagger(
+        str(encoder),
+        space,
+        texts[:200],
+        truth[:200],
+        np.zeros_like(truth[:200]),
+        texts[200:],
+        truth[200:],
+        config,
+        train_unlisted=unlisted[:200],
+    )
+    colour_mass = tagger.predict_proba(texts[200:])[:, space.columns_of_kind("colour")].sum(1)
+    is_rare = np.isin(np.arange(200, 240), rare)
+    assert colour_mass[is_rare].max() < 0.3
+    assert colour_mass[~is_rare].min() > 0.7
+    decided = tagger.decide(tagger.predict_proba(texts[200:]))
+    assert decided[is_rare][:, space.columns_of_kind("colour")].sum() == 0
+    assert micro_f1(truth[200:][~is_rare], decided[~is_rare]) > 0.9

@@ -6,32 +6,32 @@ from transformers import AutoConfig, AutoModel, PretrainedConfig
 
 
 class TaggerNetwork(nn.Module):
-    """Encoder + masked mean pooling + dropout + linear head giving one logit per label.
+    """Encoder + masked mean pooling + dropout + linear head giving one logit per output.
 
     Args:
         encoder: A transformers encoder (BERT-like), pretrained or from a config.
-        num_labels: Width of the head.
+        num_outputs: Width of the head (see :func:`objective.output_width`).
         dropout: Dropout before the head.
 
     """
 
-    def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: nn.Module, num_outputs: int, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
         hidden = int(encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden, num_labels)
+        self.head = nn.Linear(hidden, num_outputs)
         self.reset_parameters()
 
     @classmethod
-    def from_pretrained(cls, path: str, num_labels: int, dropout: float = 0.1) -> "TaggerNetwork":
+    def from_pretrained(cls, path: str, num_outputs: int, dropout: float = 0.1) -> "TaggerNetwork":
         """Start from pretrained encoder weights at ``path`` (a local directory)."""
-        return cls(AutoModel.from_pretrained(path), num_labels, dropout)
+        return cls(AutoModel.from_pretrained(path), num_outputs, dropout)
 
     @classmethod
-    def from_config(cls, config: PretrainedConfig, num_labels: int) -> "TaggerNetwork":
+    def from_config(cls, config: PretrainedConfig, num_outputs: int) -> "TaggerNetwork":
         """An untrained network of the given encoder configuration (weights loaded after)."""
-        return cls(AutoModel.from_config(config), num_labels)
+        return cls(AutoModel.from_config(config), num_outputs)
 
     @staticmethod
     def encoder_config(path: str) -> PretrainedConfig:
@@ -59,14 +59,14 @@ class TaggerNetwork(nn.Module):
         return (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Label logits.
+        """Output logits.
 
         Args:
             input_ids: ``[batch, seq]`` token ids.
             attention_mask: ``[batch, seq]`` attention mask.
 
         Returns:
-            ``[batch, num_labels]`` logits.
+            ``[batch, num_outputs]`` logits.
 
         """
         return self.head(self.dropout(self.embed(input_ids, attention_mask)))
@@ -74,5 +74,5 @@ class TaggerNetwork(nn.Module):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(encoder={type(self.encoder).__name__}, "
-            f"hidden={self.head.in_features}, labels={self.head.out_features})"
+            f"hidden={self.head.in_features}, outputs={self.head.out_features})"
         )

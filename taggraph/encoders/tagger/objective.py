@@ -1,26 +1,49 @@
 """Per-kind softmax: the labels of one kind compete, as a product has one gender, one type, ...
 
-Shapes: ``logits`` is ``[batch, L]``; ``groups`` lists the label columns of each kind.
+Each kind also has an *unlisted* output: "this product's value of the kind is none of the
+vocabulary's" (a brand too rare to be a label, say). It takes part in the kind's softmax, so a
+text unlike every label's can give its mass there instead of to the nearest label; it is
+trained on products whose known value of the kind lies outside the vocabulary.
+
+Shapes: the network gives ``[batch, L + K]`` logits for ``L`` labels and ``K`` kinds: the labels'
+columns first, in label-space order, then one unlisted column per kind, in ``space.kinds``
+order. ``groups`` lists the columns of each kind, its unlisted column last.
 """
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from taggraph.encoders.tagger.labels import LabelSpace
 
-def kind_groups(columns_by_kind: list[list[int]], device: torch.device) -> list[torch.Tensor]:
-    """Column index tensors, one per kind."""
-    return [torch.tensor(columns, dtype=torch.long, device=device) for columns in columns_by_kind]
+
+def output_width(space: LabelSpace) -> int:
+    """Logits of a network over ``space``: one per label and one unlisted per kind."""
+    return len(space) + len(space.kinds)
+
+
+def kind_groups(space: LabelSpace, device: torch.device) -> list[torch.Tensor]:
+    """Per kind, its label columns and its unlisted column, as index tensors."""
+    return [
+        torch.tensor([*space.columns_of_kind(kind), len(space) + position], dtype=torch.long, device=device)
+        for position, kind in enumerate(space.kinds)
+    ]
+
+
+def with_unlisted(truth: np.ndarray, unlisted: np.ndarray) -> np.ndarray:
+    """``[n, L + K]`` targets: the ``[n, L]`` label truth, then the ``[n, K]`` unlisted flags."""
+    return np.concatenate([truth, unlisted.astype(truth.dtype)], axis=1)
 
 
 def kind_probabilities(logits: torch.Tensor, groups: list[torch.Tensor]) -> torch.Tensor:
     """Softmax within each kind's columns.
 
     Args:
-        logits: ``[batch, L]`` label logits.
-        groups: Column indices of each kind (a partition of the L columns).
+        logits: ``[batch, L + K]`` logits.
+        groups: Column indices of each kind (a partition of the L + K columns).
 
     Returns:
-        ``[batch, L]`` probabilities that sum to 1 within each kind.
+        ``[batch, L + K]`` probabilities that sum to 1 within each kind.
     """
     probabilities = torch.empty_like(logits)
     for columns in groups:
@@ -37,14 +60,15 @@ def kind_loss(
 ) -> torch.Tensor:
     """Cross-entropy per kind against the known labels, plus a penalty on rejected labels.
 
-    For each kind, examples with at least one positive label of that kind contribute the
-    cross-entropy to the uniform distribution over their positives; examples with none of
-    that kind contribute nothing. A label a person rejected adds ``-log(1 - p)``.
+    For each kind, examples with at least one positive of that kind (a label, or the unlisted
+    column) contribute the cross-entropy to the uniform distribution over their positives;
+    examples whose value of the kind is unknown contribute nothing. A label a person rejected
+    adds ``-log(1 - p)``.
 
     Args:
-        logits: ``[batch, L]`` label logits.
-        truth: ``[batch, L]`` 1 for known positives.
-        negatives: ``[batch, L]`` 1 for labels a person rejected.
+        logits: ``[batch, L + K]`` logits.
+        truth: ``[batch, L + K]`` 1 for known positives (see :func:`with_unlisted`).
+        negatives: ``[batch, L + K]`` 1 for labels a person rejected.
         groups: Column indices of each kind.
         negative_weight: Weight of the rejected-label penalty.
 

@@ -19,7 +19,7 @@ from taggraph.encoders.tagger.batching import length_sorted_batches
 from taggraph.encoders.tagger.decoding import decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.network import TaggerNetwork
-from taggraph.encoders.tagger.objective import kind_groups, kind_probabilities
+from taggraph.encoders.tagger.objective import kind_groups, kind_probabilities, output_width
 
 FILES = ("config.json", "model.safetensors", "labels.json", "thresholds.json", "tagger.json")
 
@@ -67,7 +67,8 @@ class Tagger:
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Label probabilities of each text, a softmax within each kind.
 
-        Texts are batched by length, so padding stays small.
+        Texts are batched by length, so padding stays small. Within a kind the labels' sum is
+        below 1 by what the kind's unlisted output takes.
 
         Args:
             texts: Product texts.
@@ -79,13 +80,14 @@ class Tagger:
         """
         out = np.zeros((len(texts), len(self.space)), dtype=np.float32)
         device = next(self.network.parameters()).device
-        groups = kind_groups([self.space.columns_of_kind(kind) for kind in self.space.kinds], device)
+        groups = kind_groups(self.space, device)
+        labels = len(self.space)
         autocast = torch.autocast(device.type, dtype=torch.bfloat16) if self.autocast_bf16 else nullcontext()
         batches = length_sorted_batches(self.tokenizer, texts, batch_size, self.max_length, device)
         for index, batch in batches:
             with autocast:
                 logits = self.logits(batch["input_ids"], batch["attention_mask"])
-            out[index] = kind_probabilities(logits.float(), groups).cpu().numpy()
+            out[index] = kind_probabilities(logits.float(), groups)[:, :labels].cpu().numpy()
         return out
 
     def logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -96,7 +98,7 @@ class Tagger:
             attention_mask: ``[batch, seq]`` attention mask.
 
         Returns:
-            ``[batch, L]`` logits.
+            ``[batch, L + K]`` logits: the labels', then each kind's unlisted one.
         """
         return self.network(input_ids, attention_mask)
 
@@ -191,10 +193,13 @@ class Tagger:
         require_weights(path, settings.get("weights_sha256"))
         try:
             config = TaggerNetwork.encoder_config(str(path))
-            network = TaggerNetwork.from_config(config, len(space))
+            network = TaggerNetwork.from_config(config, output_width(space))
             network.load_state_dict(load_file(path / "model.safetensors"))
             tokenizer = AutoTokenizer.from_pretrained(str(path))
         except (SafetensorError, RuntimeError, OSError, ValueError) as error:
-            raise ModelArtifactError(f"cannot load the tagger at {path}: {error}") from error
+            raise ModelArtifactError(
+                f"cannot load the tagger at {path} (a model from an earlier taggraph needs "
+                f"`taggraph tagger train` again): {error}"
+            ) from error
         meta = {key: value for key, value in settings.items() if key not in ("max_length",)}
         return cls(network, tokenizer, space, thresholds, int(settings["max_length"]), meta)

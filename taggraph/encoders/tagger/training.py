@@ -18,7 +18,7 @@ from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import micro_f1
 from taggraph.encoders.tagger.network import TaggerNetwork
-from taggraph.encoders.tagger.objective import kind_groups, kind_loss
+from taggraph.encoders.tagger.objective import kind_groups, kind_loss, output_width, with_unlisted
 from taggraph.encoders.tagger.tagger import Tagger
 
 
@@ -155,6 +155,7 @@ def train_tagger(
     config: TrainingConfig,
     on_step: StepCallback | None = None,
     device: torch.device | None = None,
+    train_unlisted: np.ndarray | None = None,
 ) -> tuple[Tagger, list[EpochReport]]:
     """Fine-tune ``encoder`` as a multi-label tagger over ``space``.
 
@@ -169,6 +170,8 @@ def train_tagger(
         config: Hyperparameters.
         on_step: Called with (step, total steps, loss, examples/s) after each step.
         device: Where to train; CUDA when available, else CPU.
+        train_unlisted: ``[n_train, K]`` 1 where a product's known value of a kind is outside
+            ``space`` (the kind's unlisted output is then its target); all 0 when None.
 
     Returns:
         The tagger of the best epoch, with calibrated thresholds, and the epoch reports.
@@ -177,7 +180,7 @@ def train_tagger(
     seed_everything(config.seed)
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = AutoTokenizer.from_pretrained(encoder)
-    network = TaggerNetwork.from_pretrained(encoder, len(space), config.dropout).to(device)
+    network = TaggerNetwork.from_pretrained(encoder, output_width(space), config.dropout).to(device)
     if config.lora_rank:
         network.encoder = with_lora(network.encoder, config.lora_rank)
     steps = total_steps(len(train_texts), config.batch_size, config.epochs, config.max_steps)
@@ -191,7 +194,11 @@ def train_tagger(
         steps=steps,
     )
     steps_per_epoch = math.ceil(len(train_texts) / config.batch_size)
-    groups = kind_groups([space.columns_of_kind(kind) for kind in space.kinds], device)
+    groups = kind_groups(space, device)
+    if train_unlisted is None:
+        train_unlisted = np.zeros((len(train_texts), len(space.kinds)), dtype=np.int8)
+    train_truth = with_unlisted(train_truth, train_unlisted)
+    train_negatives = with_unlisted(train_negatives, np.zeros_like(train_unlisted))
     if config.linear_probe:
         embeddings = frozen_embeddings(network, tokenizer, train_texts, config.max_length)
         fit_linear_probe(network, embeddings, train_truth, train_negatives, groups, config)

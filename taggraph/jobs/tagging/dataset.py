@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from taggraph.encoders.tagger.labels import LabelSpace
+from taggraph.encoders.tagger.labels import LabelSpace, label_kind
 from taggraph.graph.connection import GraphExecutor
 
 Split = Literal["train", "validation", "test"]
@@ -127,6 +127,22 @@ def label_matrix(products: list[LabelledProduct], space: LabelSpace, negatives: 
             column = space.index.get(label)
             if column is not None:
                 matrix[row, column] = 1
+    return matrix
+
+
+def unlisted_matrix(products: list[LabelledProduct], space: LabelSpace) -> np.ndarray:
+    """``[n, K]`` 1 where a product's known value of a kind is not in ``space``.
+
+    Kinds are in ``space.kinds`` order; a product with no value of a kind, or with one in the
+    space, has 0 there.
+    """
+    kinds = {kind: position for position, kind in enumerate(space.kinds)}
+    matrix = np.zeros((len(products), len(kinds)), dtype=np.int8)
+    for row, product in enumerate(products):
+        listed = {label_kind(label) for label in product.positives if label in space.index}
+        for kind in {label_kind(label) for label in product.positives} - listed:
+            if kind in kinds:
+                matrix[row, kinds[kind]] = 1
     return matrix
 
 

@@ -13,7 +13,13 @@ from taggraph.encoders.tagger.training import EpochReport, StepCallback, Trainin
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.errors import InputError
 from taggraph.jobs.ingest.records import source_name
-from taggraph.jobs.tagging.dataset import LabelledProduct, dataset_hash, label_matrix, read_labelled_products
+from taggraph.jobs.tagging.dataset import (
+    LabelledProduct,
+    dataset_hash,
+    label_matrix,
+    read_labelled_products,
+    unlisted_matrix,
+)
 from taggraph.jobs.tagging.evaluation import Splits, split_products
 
 
@@ -108,7 +114,11 @@ def load_splits(executor: GraphExecutor, job: TaggerJob) -> Splits:
 def train_job(
     splits: Splits, job: TaggerJob, config: TrainingConfig, on_step: StepCallback | None = None
 ) -> tuple[Tagger, Sequence[EpochReport]]:
-    """Fine-tune on the train split; early stopping and thresholds use the validation split."""
+    """Fine-tune on the train split; early stopping and thresholds use the validation split.
+
+    A training product whose value of a kind is outside the vocabulary teaches that kind's
+    unlisted output; one with no value of a kind teaches nothing about it.
+    """
     tagger, reports = train_tagger(
         resolve_encoder(job.encoder),
         splits.space,
@@ -119,6 +129,7 @@ def train_job(
         splits.truth("validation"),
         config,
         on_step=on_step,
+        train_unlisted=unlisted_matrix(splits.train, splits.space),
     )
     tagger.meta.update(
         {
