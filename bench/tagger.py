@@ -20,6 +20,7 @@ import torch
 
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.precision import bf16_is_fast, cpu_flags
+from taggraph.encoders.tagger.batching import length_sorted_batches
 from taggraph.encoders.tagger.metrics import micro_f1
 from taggraph.encoders.tagger.onnx_runtime import OnnxTagger, export_onnx
 from taggraph.encoders.tagger.tagger import Tagger
@@ -63,12 +64,8 @@ def throughput(tagger: Tagger, texts: list[str], truth: np.ndarray) -> tuple[flo
 def forward_bound(tagger: Tagger, texts: list[str], batch_size: int = 64) -> float:
     """Texts/s of the encoder forward alone (at the tagger's precision), on the same length-sorted
     batches, pre-tokenised."""
-    order = np.argsort([len(text) for text in texts], kind="stable")
-    batches = [
-        tagger.tokenizer([texts[i] for i in order[start : start + batch_size]], padding=True, truncation=True,
-                         max_length=tagger.max_length, return_tensors="pt")
-        for start in range(0, len(texts), batch_size)
-    ]
+    batches = [encoded for _, encoded in
+               length_sorted_batches(tagger.tokenizer, texts, batch_size, tagger.max_length, torch.device("cpu"))]
     autocast = torch.autocast("cpu", dtype=torch.bfloat16) if tagger.autocast_bf16 else contextlib.nullcontext()
     started = time.perf_counter()
     with autocast:
