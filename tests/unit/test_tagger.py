@@ -296,3 +296,11 @@ def test_a_value_outside_the_vocabulary_takes_its_kinds_mass_from_the_labels(tmp
     decided = tagger.decide(tagger.predict_proba(texts[200:]))
     assert decided[is_rare][:, space.columns_of_kind("colour")].sum() == 0
     assert micro_f1(truth[200:][~is_rare], decided[~is_rare]) > 0.9
+
+
+def test_scores_do_not_depend_on_the_batch_a_text_lands_in(trained) -> None:
+    tagger, texts, _ = trained
+    mixed = texts + [" ".join(texts)]
+    together = tagger.predict_proba(mixed, batch_size=4)
+    alone = np.concatenate([tagger.predict_proba([text]) for text in mixed])
+    np.testing.assert_allclose(together, alone, atol=1e-5)

@@ -6,6 +6,9 @@ import numpy as np
 import torch
 from transformers import BatchEncoding, PreTrainedTokenizerBase
 
+TOKENS_PER_TEXT = 32
+"""Padded tokens a batch may hold per text of ``batch_size`` before it is cut short."""
+
 
 def length_sorted_batches(
     tokenizer: PreTrainedTokenizerBase,
@@ -14,15 +17,41 @@ def length_sorted_batches(
     max_length: int,
     device: torch.device,
 ) -> Iterator[tuple[np.ndarray, BatchEncoding]]:
-    """Yield each batch's positions in ``texts`` and its padded, truncated encoding on ``device``."""
-    order = np.argsort([len(text) for text in texts], kind="stable")
-    for start in range(0, len(texts), batch_size):
-        index = order[start : start + batch_size]
-        encoded = tokenizer(
-            [texts[i] for i in index],
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-            return_tensors="pt",
+    """Yield each batch's positions in ``texts`` and its padded, truncated encoding on ``device``.
+
+    Texts are tokenised once and sorted by token count. A batch takes up to ``batch_size`` texts,
+    fewer when they are long: its padded size (texts times the longest) stays within
+    ``batch_size * TOKENS_PER_TEXT`` tokens, or one text. So a few long texts among many short ones
+    form a small batch of their own rather than padding a full one to their length, and the
+    batches cost about the same whatever the lengths.
+    """
+    if not texts:
+        return
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
+    lengths = np.array([len(ids) for ids in encoded["input_ids"]])
+    order = np.argsort(lengths, kind="stable")
+    for start, stop in _cuts(lengths[order], batch_size, batch_size * TOKENS_PER_TEXT):
+        index = order[start:stop]
+        batch = tokenizer.pad(
+            {name: [encoded[name][i] for i in index] for name in encoded.keys()}, return_tensors="pt"
         ).to(device)
-        yield index, encoded
+        yield index, batch
+
+
+def _cuts(sorted_lengths: np.ndarray, batch_size: int, budget: int) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of each batch over ascending lengths.
+
+    A batch holds at most ``batch_size`` texts, and texts times the longest stays within
+    ``budget`` unless the batch is a single text.
+    """
+    start = 0
+    while start < len(sorted_lengths):
+        stop = start + 1
+        while (
+            stop < len(sorted_lengths)
+            and stop - start < batch_size
+            and (stop - start + 1) * sorted_lengths[stop] <= budget
+        ):
+            stop += 1
+        yield start, stop
+        start = stop
