@@ -52,7 +52,10 @@ def browse_query(name: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    """Open Neo4j Browser on the demo graph and write the README screenshots to --out."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--product", default="myntra:33554")
     parser.add_argument("--http", default="http://127.0.0.1:7474")
     parser.add_argument("--bolt", default="bolt://neo4j@127.0.0.1:7687")
