@@ -1,10 +1,16 @@
 """Length-sorted batching: every text once, in budget-bounded batches that map back to the input."""
 
+import numpy as np
 import pytest
 import torch
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from taggraph.encoders.tagger.batching import TOKENS_PER_TEXT, length_sorted_batches
+from taggraph.encoders.tagger.batching import (
+    POOL_BATCHES,
+    TOKENS_PER_TEXT,
+    length_grouped_batches,
+    length_sorted_batches,
+)
 from tests.support.tiny_encoder import make_tiny_encoder
 
 SHORT = [f"red cotton shirt {i}" for i in range(150)]
@@ -56,3 +62,28 @@ def test_truncation_caps_the_width(tokenizer: PreTrainedTokenizerBase) -> None:
 
 def test_no_texts_give_no_batches(tokenizer: PreTrainedTokenizerBase) -> None:
     assert batches(tokenizer, []) == []
+
+
+def test_training_batches_cover_every_text_once_with_similar_lengths_together() -> None:
+    rng = np.random.default_rng(1)
+    lengths = np.where(rng.random(5000) < 0.03, 96, rng.integers(6, 20, 5000))
+    batches = length_grouped_batches(lengths, 32, np.random.default_rng(0))
+    assert len(batches) == -(-5000 // 32)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(5000))
+    assert all(1 <= len(batch) <= 32 for batch in batches)
+    padded = sum(len(batch) * lengths[batch].max() for batch in batches)
+    random_padded = sum(
+        len(b) * lengths[b].max() for b in np.array_split(rng.permutation(5000), len(batches))
+    )
+    assert padded < 0.5 * random_padded
+
+
+def test_training_batches_are_shuffled_and_follow_the_seed() -> None:
+    lengths = np.arange(POOL_BATCHES * 32 * 3) % 40
+    first = length_grouped_batches(lengths, 32, np.random.default_rng(7))
+    again = length_grouped_batches(lengths, 32, np.random.default_rng(7))
+    other = length_grouped_batches(lengths, 32, np.random.default_rng(8))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+    longest = [int(lengths[batch].max()) for batch in first]
+    assert longest != sorted(longest)

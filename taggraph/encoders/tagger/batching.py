@@ -9,6 +9,9 @@ from transformers import BatchEncoding, PreTrainedTokenizerBase
 TOKENS_PER_TEXT = 32
 """Padded tokens a batch may hold per text of ``batch_size`` before it is cut short."""
 
+POOL_BATCHES = 50
+"""Training batches drawn from one pool of shuffled texts that is sorted by length."""
+
 
 def length_sorted_batches(
     tokenizer: PreTrainedTokenizerBase,
@@ -55,3 +58,32 @@ def _cuts(sorted_lengths: np.ndarray, batch_size: int, budget: int) -> Iterator[
             stop += 1
         yield start, stop
         start = stop
+
+
+def length_grouped_batches(
+    lengths: np.ndarray, batch_size: int, generator: np.random.Generator
+) -> list[np.ndarray]:
+    """One training epoch's batches of positions, random but of similar lengths within a batch.
+
+    The positions are shuffled and cut into pools of ``POOL_BATCHES * batch_size``; each pool is
+    sorted by length and cut into batches, and the batches are shuffled. A batch then pads to
+    the longest of similar texts rather than to the longest of a random draw (on text with a
+    few long descriptions, most random batches hold one). Every position comes once, and an epoch
+    has ``ceil(len(lengths) / batch_size)`` batches, as with plain random batches.
+
+    Args:
+        lengths: ``[n]`` token counts of the training texts.
+        batch_size: Texts per batch.
+        generator: Source of the shuffles (seeded by the caller).
+
+    Returns:
+        The batches, each an array of positions into ``lengths``.
+    """
+    order = generator.permutation(len(lengths))
+    pool = POOL_BATCHES * batch_size
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(np.array_split(chunk, -(-len(chunk) // batch_size)))
+    return [batches[i] for i in generator.permutation(len(batches))]

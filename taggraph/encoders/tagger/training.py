@@ -13,7 +13,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from taggraph.encoders.fine_tuning import EarlyStopping, merged, optimizer_for, step, total_steps, with_lora
 from taggraph.encoders.precision import bf16_is_fast
-from taggraph.encoders.tagger.batching import length_sorted_batches
+from taggraph.encoders.tagger.batching import length_grouped_batches, length_sorted_batches
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import micro_f1
@@ -193,7 +193,6 @@ def train_tagger(
         warmup=config.warmup,
         steps=steps,
     )
-    steps_per_epoch = math.ceil(len(train_texts) / config.batch_size)
     groups = kind_groups(space, device)
     if train_unlisted is None:
         train_unlisted = np.zeros((len(train_texts), len(space.kinds)), dtype=np.int8)
@@ -206,11 +205,13 @@ def train_tagger(
     autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
     tagger = Tagger(network, tokenizer, space, np.full(len(space), 0.5), config.max_length)
     generator = np.random.default_rng(config.seed)
+    encoded_train = tokenizer(list(train_texts), truncation=True, max_length=config.max_length)
+    lengths = np.array([len(ids) for ids in encoded_train["input_ids"]])
     stopping, reports, done = EarlyStopping(config.patience), [], 0
     for epoch in range(1, config.epochs + 1):
         network.train()
         started, seen, running = time.perf_counter(), 0, 0.0
-        for batch in np.array_split(generator.permutation(len(train_texts)), steps_per_epoch):
+        for batch in length_grouped_batches(lengths, config.batch_size, generator):
             encoded = tokenizer(
                 [train_texts[i] for i in batch],
                 padding=True,
