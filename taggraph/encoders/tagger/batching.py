@@ -35,10 +35,16 @@ def length_sorted_batches(
     order = np.argsort(lengths, kind="stable")
     for start, stop in _cuts(lengths[order], batch_size, batch_size * TOKENS_PER_TEXT):
         index = order[start:stop]
-        batch = tokenizer.pad(
-            {name: [encoded[name][i] for i in index] for name in encoded.keys()}, return_tensors="pt"
-        ).to(device)
-        yield index, batch
+        yield index, padded_rows(tokenizer, encoded, index).to(device)
+
+
+def padded_rows(
+    tokenizer: PreTrainedTokenizerBase, encoded: BatchEncoding, index: np.ndarray
+) -> BatchEncoding:
+    """The rows ``index`` of an unpadded encoding, padded to their longest, as tensors."""
+    return tokenizer.pad(
+        {name: [encoded[name][i] for i in index] for name in encoded.keys()}, return_tensors="pt"
+    )
 
 
 def _cuts(sorted_lengths: np.ndarray, batch_size: int, budget: int) -> Iterator[tuple[int, int]]:

@@ -13,7 +13,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from taggraph.encoders.fine_tuning import EarlyStopping, merged, optimizer_for, step, total_steps, with_lora
 from taggraph.encoders.precision import bf16_is_fast
-from taggraph.encoders.tagger.batching import length_grouped_batches, length_sorted_batches
+from taggraph.encoders.tagger.batching import length_grouped_batches, length_sorted_batches, padded_rows
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import micro_f1
@@ -212,13 +212,7 @@ def train_tagger(
         network.train()
         started, seen, running = time.perf_counter(), 0, 0.0
         for batch in length_grouped_batches(lengths, config.batch_size, generator):
-            encoded = tokenizer(
-                [train_texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=config.max_length,
-                return_tensors="pt",
-            ).to(device)
+            encoded = padded_rows(tokenizer, encoded_train, batch).to(device)
             target = torch.from_numpy(train_truth[batch].astype(np.float32)).to(device)
             rejected = torch.from_numpy(train_negatives[batch].astype(np.float32)).to(device)
             with autocast:
