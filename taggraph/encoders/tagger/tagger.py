@@ -151,7 +151,12 @@ class Tagger:
         (path / "labels.json").write_text(json.dumps(list(self.space.labels), indent=1), encoding="utf-8")
         (path / "thresholds.json").write_text(json.dumps(self.thresholds.tolist()), encoding="utf-8")
         self.meta["weights_sha256"] = sha256_of(path / "model.safetensors")
-        settings = {"max_length": self.max_length, "vocabulary_version": self.space.version, **self.meta}
+        settings = {
+            "max_length": self.max_length,
+            "vocabulary_version": self.space.version,
+            "lexical_pieces": None if self.network.lexical is None else self.network.lexical.pieces,
+            **self.meta,
+        }
         (path / "tagger.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
         if metrics is not None:
             (path / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
@@ -193,13 +198,15 @@ class Tagger:
         require_weights(path, settings.get("weights_sha256"))
         try:
             config = TaggerNetwork.encoder_config(str(path))
-            network = TaggerNetwork.from_config(config, output_width(space))
-            network.load_state_dict(load_file(path / "model.safetensors"))
             tokenizer = AutoTokenizer.from_pretrained(str(path))
-        except (SafetensorError, RuntimeError, OSError, ValueError) as error:
+            network = TaggerNetwork.from_config(
+                config, output_width(space), settings.get("lexical_pieces"), len(tokenizer)
+            )
+            network.load_state_dict(load_file(path / "model.safetensors"))
+        except (SafetensorError, RuntimeError, OSError, TypeError, ValueError) as error:
             raise ModelArtifactError(
                 f"cannot load the tagger at {path} (a model from an earlier taggraph needs "
                 f"`taggraph tagger train` again): {error}"
             ) from error
-        meta = {key: value for key, value in settings.items() if key not in ("max_length",)}
+        meta = {key: value for key, value in settings.items() if key not in ("max_length", "lexical_pieces")}
         return cls(network, tokenizer, space, thresholds, int(settings["max_length"]), meta)

@@ -1,11 +1,12 @@
 """Fine-tuning: per-kind cross-entropy, early stopping, thresholds calibrated on validation."""
 
+import itertools
 import math
 import random
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
@@ -16,6 +17,13 @@ from taggraph.encoders.precision import bf16_is_fast
 from taggraph.encoders.tagger.batching import length_grouped_batches, length_sorted_batches, padded_rows
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
+from taggraph.encoders.tagger.lexical import LexicalHead
+from taggraph.encoders.tagger.lexical_training import (
+    FrozenSplit,
+    LexicalConfig,
+    LexicalReport,
+    fit_lexical_head,
+)
 from taggraph.encoders.tagger.metrics import micro_f1
 from taggraph.encoders.tagger.network import TaggerNetwork
 from taggraph.encoders.tagger.objective import kind_groups, kind_loss, output_width, with_unlisted
@@ -44,6 +52,9 @@ class TrainingConfig:
         linear_probe: Fit the head to the frozen encoder's embeddings before fine-tuning
             (LP-FT), so fine-tuning starts from a head that already separates the labels.
         probe_steps: Most L-BFGS iterations of that fit.
+        lexical_head: After fine-tuning, fit a lexical head (a weight per word piece and
+            output) to the frozen network's logits, kept if it raises validation micro-F1.
+        lexical: Hyperparameters of that fit.
 
     """
 
@@ -62,6 +73,8 @@ class TrainingConfig:
     lora_rank: int = 0
     linear_probe: bool = True
     probe_steps: int = 200
+    lexical_head: bool = True
+    lexical: LexicalConfig = field(default_factory=LexicalConfig)
 
 
 @dataclass
@@ -236,7 +249,67 @@ def train_tagger(
             break
     stopping.restore(network)
     network.encoder = merged(network.encoder)
+    tagger.meta.update({"encoder": encoder, "training": asdict(config)})
+    if config.lexical_head:
+        validation = FrozenSplit(
+            tokenizer(list(validation_texts), truncation=True, max_length=config.max_length),
+            frozen_logits(network, tokenizer, validation_texts, config.max_length),
+            validation_truth,
+        )
+        train = FrozenSplit(
+            encoded_train,
+            frozen_logits(network, tokenizer, train_texts, config.max_length),
+            train_truth,
+            train_negatives,
+        )
+        report = add_lexical_head(network, tokenizer, train, validation, space, config, generator)
+        tagger.meta["lexical"] = asdict(report)
     scores = tagger.predict_proba(validation_texts)
     tagger.thresholds = calibrate_thresholds(scores, validation_truth, space)
-    tagger.meta.update({"encoder": encoder, "training": asdict(config)})
     return tagger, reports
+
+
+def frozen_logits(
+    network: TaggerNetwork, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int
+) -> torch.Tensor:
+    """``[len(texts), L + K]`` logits of the encoder and its linear head, in eval mode, in order."""
+    with torch.no_grad():
+        return network.head(frozen_embeddings(network, tokenizer, texts, max_length))
+
+
+def add_lexical_head(
+    network: TaggerNetwork,
+    tokenizer: PreTrainedTokenizerBase,
+    train: FrozenSplit,
+    validation: FrozenSplit,
+    space: LabelSpace,
+    config: TrainingConfig,
+    generator: np.random.Generator,
+) -> LexicalReport:
+    """Fit a lexical head over the training texts' word pieces; give it to ``network`` if it helps.
+
+    Args:
+        network: The fine-tuned network (frozen here).
+        tokenizer: Its tokenizer.
+        train: Training texts' encodings, frozen logits, targets and rejected labels.
+        validation: Validation texts' encodings, frozen logits and labels.
+        space: Labels.
+        config: Hyperparameters (``config.lexical``).
+        generator: Source of the batch shuffles.
+
+    Returns:
+        The fit's report; ``network.lexical`` is set only when an epoch beat the network alone.
+
+    """
+    device = train.logits.device
+    head = LexicalHead.covering(
+        itertools.chain.from_iterable(train.encoded["input_ids"]),
+        len(tokenizer),
+        output_width(space),
+        tokenizer.all_special_ids,
+    ).to(device)
+    groups = kind_groups(space, device)
+    report = fit_lexical_head(head, tokenizer, train, validation, space, groups, config.lexical, generator)
+    if report.best_epoch:
+        network.lexical = head.eval()
+    return report

@@ -44,6 +44,10 @@ def train(
         int,
         typer.Option(min=0, max=256, help="Train LoRA adapters of this rank, not the whole encoder."),
     ] = 0,
+    lexical_head: Annotated[
+        bool,
+        typer.Option(help="Fit a word-piece lexical head after fine-tuning (kept if validation gains)."),
+    ] = True,
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/tagger/<source>).")
     ] = None,
@@ -68,6 +72,7 @@ def train(
         max_steps=max_steps,
         seed=seed,
         lora_rank=lora_rank,
+        lexical_head=lexical_head,
     )
     target = check_writable(out or settings.models_dir / "tagger" / source, "tagger")
     with open_graph() as executor:
@@ -96,6 +101,13 @@ def train(
             console.print(
                 f"epoch {report.epoch}: loss {report.loss:.4f}, validation micro-F1 "
                 f"{report.validation_micro_f1:.4f}, {report.examples_per_s:.0f} examples/s"
+            )
+        lexical = tagger.meta.get("lexical")
+        if lexical is not None:
+            kept = "kept" if lexical["best_epoch"] else "not kept: no epoch beat the network alone"
+            console.print(
+                f"lexical head: validation micro-F1 {lexical['validation_micro_f1_before']:.4f} -> "
+                f"{lexical['validation_micro_f1']:.4f} at epoch {lexical['best_epoch']} ({kept})"
             )
         metrics = test_metrics(tagger, splits)
         tagger.save(target, {"test": metrics, "epochs": [vars(report) for report in reports]})

@@ -3,7 +3,7 @@
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -14,6 +14,8 @@ from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import evaluate
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.jobs.tagging.dataset import LabelledProduct, label_matrix
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -98,13 +100,12 @@ def compare_with_baselines(
         results[name] = calibrated_metrics(splits, validation_scores, test_scores, seconds)
         log(f"{name}: micro-F1 {results[name]['micro_f1']:.4f}")
 
-    run(
-        "fine-tuned tagger",
-        lambda: (
-            tagger.predict_proba(splits.texts("validation")),
-            tagger.predict_proba(splits.texts("test")),
-        ),
-    )
+    def tagger_scores() -> tuple[np.ndarray, np.ndarray]:
+        return tagger.predict_proba(splits.texts("validation")), tagger.predict_proba(splits.texts("test"))
+
+    run("fine-tuned tagger", tagger_scores)
+    if tagger.network.lexical is not None:
+        run("fine-tuned tagger without its lexical head", lambda: without_lexical_head(tagger, tagger_scores))
 
     def tfidf() -> tuple[np.ndarray, np.ndarray]:
         texts = splits.texts("validation") + splits.texts("test")
@@ -132,3 +133,12 @@ def compare_with_baselines(
     for name in ("zero-shot MiniLM similarity", "kNN label transfer (MiniLM, k=5)"):
         results[name]["seconds"] += embedding_seconds
     return results
+
+
+def without_lexical_head(tagger: Tagger, score: Callable[[], T]) -> T:
+    """``score()`` with the tagger's lexical head taken off for the call (put back after)."""
+    lexical, tagger.network.lexical = tagger.network.lexical, None
+    try:
+        return score()
+    finally:
+        tagger.network.lexical = lexical
