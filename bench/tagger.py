@@ -280,6 +280,7 @@ def main() -> int:
                     "epochs": [vars(r) for r in reports],
                     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                     "config": vars(config) if hasattr(config, "__dict__") else str(config),
+                    "lexical_head": tagger.meta.get("lexical"),
                 },
                 "quality": comparison,
                 "speed": speed,
