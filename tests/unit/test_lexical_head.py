@@ -77,6 +77,17 @@ def frozen_split(tokenizer, texts: list[str], truth: np.ndarray, logits: torch.T
     return FrozenSplit(tokenizer(texts, truncation=True, max_length=16), logits, truth)
 
 
+def fit(tokenizer, train: FrozenSplit, validation: FrozenSplit, config: LexicalConfig):
+    """A zero head over the training split's pieces, fit; returns the head and the report."""
+    ids = [piece for row in train.encoded["input_ids"] for piece in row]
+    head = LexicalHead.covering(ids, len(tokenizer), output_width(SPACE), tokenizer.all_special_ids)
+    groups = kind_groups(SPACE, torch.device("cpu"))
+    report = fit_lexical_head(
+        head, tokenizer, train, validation, SPACE, groups, config, np.random.default_rng(0)
+    )
+    return head, report
+
+
 def test_the_fit_learns_what_the_frozen_logits_miss(tokenizer) -> None:
     train_texts, train_brands = brand_texts(160)
     validation_texts, validation_brands = brand_texts(40, offset=500)
@@ -86,18 +97,7 @@ def test_the_fit_learns_what_the_frozen_logits_miss(tokenizer) -> None:
     validation = frozen_split(
         tokenizer, validation_texts, truth_of(validation_brands), torch.zeros(40, width)
     )
-    ids = [piece for row in train.encoded["input_ids"] for piece in row]
-    head = LexicalHead.covering(ids, len(tokenizer), width, tokenizer.all_special_ids)
-    report = fit_lexical_head(
-        head,
-        tokenizer,
-        train,
-        validation,
-        SPACE,
-        kind_groups(SPACE, torch.device("cpu")),
-        LexicalConfig(epochs=10, lr=0.05),
-        np.random.default_rng(0),
-    )
+    _, report = fit(tokenizer, train, validation, LexicalConfig(epochs=10, lr=0.05))
     assert report.validation_micro_f1_before == 0.0
     assert report.validation_micro_f1 == 1.0
     assert 1 <= report.best_epoch <= report.epochs
@@ -111,18 +111,7 @@ def test_the_fit_leaves_the_head_at_zero_when_no_epoch_beats_the_frozen_logits(t
     truth = with_unlisted(truth_of(brands), np.zeros((80, 1), dtype=np.int8))
     train = frozen_split(tokenizer, texts, truth, perfect)
     validation = frozen_split(tokenizer, texts, truth_of(brands), perfect)
-    ids = [piece for row in train.encoded["input_ids"] for piece in row]
-    head = LexicalHead.covering(ids, len(tokenizer), width, tokenizer.all_special_ids)
-    report = fit_lexical_head(
-        head,
-        tokenizer,
-        train,
-        validation,
-        SPACE,
-        kind_groups(SPACE, torch.device("cpu")),
-        LexicalConfig(epochs=5, lr=0.5, patience=1),
-        np.random.default_rng(0),
-    )
+    head, report = fit(tokenizer, train, validation, LexicalConfig(epochs=5, lr=0.5, patience=1))
     assert report.best_epoch == 0
     assert report.validation_micro_f1 == report.validation_micro_f1_before == 1.0
     assert torch.count_nonzero(head.weight.weight) == 0
