@@ -39,7 +39,7 @@ from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.settings import TaggerSettings
-from taggraph.jobs.tagging.evaluation import compare_with_baselines
+from taggraph.jobs.tagging.evaluation import compare_with_baselines, same_text_agreement
 from taggraph.jobs.tagging.proposals import check_vocabulary, run_tagging
 from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
 
@@ -264,6 +264,7 @@ def main() -> int:
             comparison = compare_with_baselines(
                 tagger, splits, embedder, log=lambda line: print("  " + line, flush=True)
             )
+            agreement = same_text_agreement(splits)
             speed = speed_table(
                 executor, tagger, texts, splits.truth("test")[: args.speed_texts], ids, args.work
             )
@@ -283,16 +284,25 @@ def main() -> int:
                     "lexical_head": tagger.meta.get("lexical"),
                 },
                 "quality": comparison,
+                "same_text_agreement": agreement,
                 "speed": speed,
             }
             print(
-                f"{'method':<36} {'micro-F1':>8} {'macro-F1':>8} {'P@1':>6} {'P@5':>6} {'mAP':>6} {'novel':>6}  per kind"
+                f"{'method':<44} {'micro-F1':>8} {'macro-F1':>8} {'P@1':>6} {'P@5':>6} {'mAP':>6} "
+                f"{'novel':>6} {'seen':>6}  per kind"
             )
             for method, m in comparison.items():
                 kinds = " ".join(f"{k}={v:.3f}" for k, v in m["f1_by_kind"].items())
                 print(
-                    f"{method:<36} {m['micro_f1']:>8.4f} {m['macro_f1']:>8.4f} {m['p_at_1']:>6.3f} {m['p_at_5']:>6.3f} "
-                    f"{m['map']:>6.3f} {m.get('novel_micro_f1', float('nan')):>6.3f}  {kinds}"
+                    f"{method:<44} {m['micro_f1']:>8.4f} {m['macro_f1']:>8.4f} {m['p_at_1']:>6.3f} {m['p_at_5']:>6.3f} "
+                    f"{m['map']:>6.3f} {m.get('novel_micro_f1', float('nan')):>6.3f} "
+                    f"{m.get('seen_micro_f1', float('nan')):>6.3f}  {kinds}"
+                )
+            if agreement is not None:
+                kinds = " ".join(f"{k}={v:.3f}" for k, v in agreement["f1_by_kind"].items())
+                print(
+                    f"majority label of the same text in training, on the {agreement['share']:.0%} of test "
+                    f"texts seen in training: micro-F1 {agreement['micro_f1']:.4f}  {kinds}"
                 )
             print_speed(speed)
             write_results(results)

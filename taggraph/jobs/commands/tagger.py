@@ -138,7 +138,7 @@ def eval_(
     """Evaluate a model on the held-out test split, beside three baselines."""
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.encoders.tagger.tagger import Tagger
-    from taggraph.jobs.tagging.evaluation import compare_with_baselines, test_metrics
+    from taggraph.jobs.tagging.evaluation import compare_with_baselines, same_text_agreement, test_metrics
     from taggraph.jobs.tagging.proposals import check_vocabulary
     from taggraph.jobs.tagging.training import TaggerJob, load_splits
 
@@ -153,6 +153,13 @@ def eval_(
         results = {"fine-tuned tagger": test_metrics(tagger, splits)}
     console.print(f"test split: {len(splits.test):,} products, {len(splits.space)} labels")
     _print_quality(results)
+    agreement = same_text_agreement(splits)
+    if agreement is not None:
+        console.print(
+            f"{agreement['share']:.0%} of the test texts occur verbatim in training; on them the majority "
+            f"training label of the same text scores micro-F1 {agreement['micro_f1']:.4f}, the most a "
+            "model reading the text alone can expect there"
+        )
 
 
 def tag(

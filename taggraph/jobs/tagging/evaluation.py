@@ -11,7 +11,7 @@ from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.tagger.baselines import knn_scores, tfidf_logistic_scores, zero_shot_scores
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
-from taggraph.encoders.tagger.metrics import evaluate
+from taggraph.encoders.tagger.metrics import evaluate, micro_f1
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.jobs.tagging.dataset import LabelledProduct, label_matrix
 
@@ -54,14 +54,60 @@ def calibrated_metrics(
     truth = splits.truth("test")
     predicted = decode(test_scores, thresholds, space)
     metrics = evaluate(truth, test_scores, predicted, kinds)
-    train_texts = set(splits.texts("train"))
-    novel = np.array([text not in train_texts for text in splits.texts("test")])
+    novel = ~seen_in_training(splits)
     if novel.any():
         novel_metrics = evaluate(truth[novel], test_scores[novel], predicted[novel], kinds)
         metrics["novel_micro_f1"] = novel_metrics["micro_f1"]
         metrics["novel_share"] = float(novel.mean())
+    if (~novel).any():
+        metrics["seen_micro_f1"] = micro_f1(truth[~novel], predicted[~novel])
     metrics["seconds"] = seconds
     return metrics
+
+
+def seen_in_training(splits: Splits) -> np.ndarray:
+    """``[n_test]`` True where a test product's text is also a training product's, verbatim."""
+    train_texts = set(splits.texts("train"))
+    return np.array([text in train_texts for text in splits.texts("test")], dtype=bool)
+
+
+def same_text_agreement(splits: Splits) -> dict[str, Any] | None:
+    """How far a product's text decides its tags: the ceiling of any model that reads the text alone.
+
+    For each test product whose text occurs verbatim in training, the prediction per kind is the
+    label most of those training products carry (ties to the first label), the best a model
+    that maps a text to tags can do on it once it has memorised the training split. Where
+    products with the same text carry different labels (a season no title states), this is
+    below 1, and so is every text model.
+
+    Args:
+        splits: The products and label space.
+
+    Returns:
+        ``micro_f1`` and ``f1_by_kind`` on those products and their ``share`` of the test
+        split; None when no test text occurs in training.
+    """
+    seen = seen_in_training(splits)
+    if not seen.any():
+        return None
+    train_truth = splits.truth("train").astype(np.int64)
+    rows_of: dict[str, list[int]] = {}
+    for row, text in enumerate(splits.texts("train")):
+        rows_of.setdefault(text, []).append(row)
+    test = [product.text for product in splits.test]
+    counts = np.stack([train_truth[rows_of[test[i]]].sum(0) for i in np.flatnonzero(seen)])
+    kinds = {kind: splits.space.columns_of_kind(kind) for kind in splits.space.kinds}
+    predicted = np.zeros_like(counts)
+    for columns in map(np.asarray, kinds.values()):
+        best = columns[counts[:, columns].argmax(1)]
+        carried = np.flatnonzero(counts[np.arange(len(counts)), best] > 0)
+        predicted[carried, best[carried]] = 1
+    truth = splits.truth("test")[seen]
+    return {
+        "micro_f1": micro_f1(truth, predicted),
+        "f1_by_kind": {kind: micro_f1(truth[:, c], predicted[:, c]) for kind, c in kinds.items()},
+        "share": float(seen.mean()),
+    }
 
 
 def test_metrics(tagger: Tagger, splits: Splits) -> dict[str, Any]:
