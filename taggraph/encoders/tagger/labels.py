@@ -60,6 +60,10 @@ class LabelSpace:
         """Columns whose label is of ``kind``."""
         return [i for i, label in enumerate(self.labels) if label_kind(label) == kind]
 
+    def columns_by_kind(self) -> dict[str, list[int]]:
+        """Each kind, in :attr:`kinds` order, with its columns."""
+        return {kind: self.columns_of_kind(kind) for kind in self.kinds}
+
     @property
     def version(self) -> str:
         """A hash of the labels: two spaces with the same version score the same columns."""

@@ -50,7 +50,7 @@ def calibrated_metrics(
     """Test metrics of scores decoded with per-label thresholds calibrated on validation."""
     space = splits.space
     thresholds = calibrate_thresholds(validation_scores, splits.truth("validation"), space)
-    kinds = {kind: space.columns_of_kind(kind) for kind in space.kinds}
+    kinds = space.columns_by_kind()
     truth = splits.truth("test")
     predicted = decode(test_scores, thresholds, space)
     metrics = evaluate(truth, test_scores, predicted, kinds)
@@ -94,9 +94,9 @@ def same_text_agreement(splits: Splits) -> dict[str, Any] | None:
     rows_of: dict[str, list[int]] = {}
     for row, text in enumerate(splits.texts("train")):
         rows_of.setdefault(text, []).append(row)
-    test = [product.text for product in splits.test]
+    test = splits.texts("test")
     counts = np.stack([train_truth[rows_of[test[i]]].sum(0) for i in np.flatnonzero(seen)])
-    kinds = {kind: splits.space.columns_of_kind(kind) for kind in splits.space.kinds}
+    kinds = splits.space.columns_by_kind()
     predicted = np.zeros_like(counts)
     for columns in map(np.asarray, kinds.values()):
         best = columns[counts[:, columns].argmax(1)]
@@ -114,7 +114,7 @@ def test_metrics(tagger: Tagger, splits: Splits) -> dict[str, Any]:
     """The tagger's metrics on the test split, decoded with its own calibrated thresholds."""
     started = time.perf_counter()
     scores = tagger.predict_proba(splits.texts("test"))
-    kinds = {kind: splits.space.columns_of_kind(kind) for kind in splits.space.kinds}
+    kinds = splits.space.columns_by_kind()
     metrics = evaluate(splits.truth("test"), scores, tagger.decide(scores), kinds)
     metrics["seconds"] = time.perf_counter() - started
     return metrics
