@@ -34,10 +34,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from taggraph.api.recommend import SCAN, SEED_TAGS
+from taggraph.core.recommendations import SCAN, SEED_TAGS
 from taggraph.graph.connection import GraphExecutor, create_driver
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.similar import similar_rows
+from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "api.json"
 KEY = "bench-read-key-0123456789"
@@ -58,6 +58,7 @@ def driver_call(executor: GraphExecutor, name: str) -> Callable[[str], object]:
     if name == "tags":
         return lambda pid: executor.read("read/product_tags", product_id=pid)
     if name == "similar":
+
         def similar(pid: str) -> object:
             stored = executor.read("read/similar_list", product_id=pid)
             return stored if stored and stored[0]["similar"] else similar_rows(executor, pid, 10)
@@ -67,8 +68,12 @@ def driver_call(executor: GraphExecutor, name: str) -> Callable[[str], object]:
     def recommend(pid: str) -> object:
         window = {"k": 20, "scan": SCAN, "exclude": [pid], **FILTERS}
         tags = executor.read("read/seed_product_tags", seed_ids=[pid])
-        executor.read("read/products_for_tags", tags=[{"id": t["id"], "weight": float(t["seeds"])} for t in tags],
-                      seed_tags=SEED_TAGS, **window)
+        executor.read(
+            "read/products_for_tags",
+            tags=[{"id": t["id"], "weight": float(t["seeds"])} for t in tags],
+            seed_tags=SEED_TAGS,
+            **window,
+        )
         return executor.read("read/co_interacted_products", seed_ids=[pid], **window)
 
     return recommend
@@ -76,14 +81,21 @@ def driver_call(executor: GraphExecutor, name: str) -> Callable[[str], object]:
 
 def summary(latencies: list[float], errors: int, seconds: float) -> dict:
     values = np.array(latencies) * 1000 if latencies else np.array([np.nan])
-    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / seconds,
-            "p50_ms": float(np.percentile(values, 50)), "p99_ms": float(np.percentile(values, 99))}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / seconds,
+        "p50_ms": float(np.percentile(values, 50)),
+        "p99_ms": float(np.percentile(values, 99)),
+    }
 
 
 def encode(method: str, url: str, body: dict | None) -> bytes:
     payload = json.dumps(body).encode() if body is not None else b""
-    head = (f"{method} {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {KEY}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+    head = (
+        f"{method} {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {KEY}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+    )
     return head.encode() + payload
 
 
@@ -128,7 +140,9 @@ async def http_load(name: str, ids: list[str], concurrency: int, seconds: float,
     return summary(latencies, errors, seconds)
 
 
-def driver_load(call: Callable[[str], object], ids: list[str], concurrency: int, seconds: float, warmup: float) -> dict:
+def driver_load(
+    call: Callable[[str], object], ids: list[str], concurrency: int, seconds: float, warmup: float
+) -> dict:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -161,10 +175,19 @@ def driver_load(call: Callable[[str], object], ids: list[str], concurrency: int,
 
 
 def start_service(workers: int) -> subprocess.Popen:
-    env = {**os.environ, "TAGGRAPH_API_KEYS": json.dumps({"bench": {"key": KEY, "role": "read"}}),
-           "TAGGRAPH_API_LOAD_MODELS": "false", "TAGGRAPH_API_PORT": str(PORT)}
-    process = subprocess.Popen([sys.executable, "-m", "taggraph.jobs.cli", "serve", "--workers", str(workers)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    env = {
+        **os.environ,
+        "TAGGRAPH_API_KEYS": json.dumps({"bench": {"key": KEY, "role": "read"}}),
+        "TAGGRAPH_API_LOAD_MODELS": "false",
+        "TAGGRAPH_API_PORT": str(PORT),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taggraph.jobs.cli", "serve", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -178,20 +201,26 @@ def start_service(workers: int) -> subprocess.Popen:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 16, 64])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--endpoints", nargs="+", default=["tags", "similar", "recommendations"])
     args = parser.parse_args()
-    settings = Neo4jSettings()
+    settings = Settings().neo4j
     rows = []
     with create_driver(settings) as driver:
         executor = GraphExecutor.from_settings(driver, settings)
         executor.verify()
-        ids = [row["id"] for row in executor.read("read/product_id_page", source="myntra", after="", since=None,
-                                                   limit=100_000)]
+        ids = [
+            row["id"]
+            for row in executor.read(
+                "read/product_id_page", source="myntra", after="", since=None, limit=100_000
+            )
+        ]
         if len(ids) < 1000:
             raise SystemExit(f"only {len(ids)} Myntra products in the graph; ingest the full file first")
         sample = random.Random(0).sample(ids, 5000)
@@ -202,24 +231,44 @@ def main() -> int:
                 for concurrency in args.concurrency:
                     via_http = asyncio.run(http_load(name, sample, concurrency, args.seconds, args.warmup))
                     via_driver = driver_load(call, sample, concurrency, args.seconds, args.warmup)
-                    rows.append({"endpoint": name, "concurrency": concurrency, "http": via_http, "driver": via_driver})
-                    print(f"{name:<16} c={concurrency:<3} http {via_http['rps']:7.1f}/s p50 {via_http['p50_ms']:6.1f} "
-                          f"p99 {via_http['p99_ms']:6.1f} err {via_http['errors']} | driver {via_driver['rps']:7.1f}/s "
-                          f"p50 {via_driver['p50_ms']:6.1f} p99 {via_driver['p99_ms']:6.1f}", flush=True)
+                    rows.append(
+                        {"endpoint": name, "concurrency": concurrency, "http": via_http, "driver": via_driver}
+                    )
+                    print(
+                        f"{name:<16} c={concurrency:<3} http {via_http['rps']:7.1f}/s p50 {via_http['p50_ms']:6.1f} "
+                        f"p99 {via_http['p99_ms']:6.1f} err {via_http['errors']} | driver {via_driver['rps']:7.1f}/s "
+                        f"p50 {via_driver['p50_ms']:6.1f} p99 {via_driver['p99_ms']:6.1f}",
+                        flush=True,
+                    )
         finally:
             os.killpg(service.pid, signal.SIGTERM)
             service.wait(30)
-    print(f"\n{'endpoint':<16} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
-          f"{'driver req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | HTTP share of p50")
+    print(
+        f"\n{'endpoint':<16} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
+        f"{'driver req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | HTTP share of p50"
+    )
     for row in rows:
         http, direct = row["http"], row["driver"]
         share = 1 - direct["p50_ms"] / http["p50_ms"] if http["p50_ms"] else float("nan")
-        print(f"{row['endpoint']:<16} {row['concurrency']:>4} {http['rps']:>8.1f} {http['p50_ms']:>7.1f} "
-              f"{http['p99_ms']:>7.1f} {http['errors']:>6} | {direct['rps']:>12.1f} {direct['p50_ms']:>7.1f} "
-              f"{direct['p99_ms']:>7.1f} | {share:.0%}")
+        print(
+            f"{row['endpoint']:<16} {row['concurrency']:>4} {http['rps']:>8.1f} {http['p50_ms']:>7.1f} "
+            f"{http['p99_ms']:>7.1f} {http['errors']:>6} | {direct['rps']:>12.1f} {direct['p50_ms']:>7.1f} "
+            f"{direct['p99_ms']:>7.1f} | {share:.0%}"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"products": len(ids), "workers": args.workers, "seconds": args.seconds,
-                                   "cores": os.cpu_count(), "rows": rows}, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "products": len(ids),
+                "workers": args.workers,
+                "seconds": args.seconds,
+                "cores": os.cpu_count(),
+                "rows": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS}")
     return 0
 

@@ -36,9 +36,9 @@ from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, train_link_m
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.export import HAS_TAG, read_snapshot
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.gnn.embed import tag_link_graph
 from taggraph.jobs.gnn.refine import train_refiner
+from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "gnn.json"
 
@@ -51,8 +51,17 @@ def peak_rss_mb() -> float:
 def epoch_cost(graph: GraphTensors, mini_batch: int, epochs: int = 2, hidden: int = 64) -> dict[str, float]:
     """Seconds per epoch and per step (means over ``epochs`` after one warm-up) and the peak RSS."""
     times: list[float] = []
-    config = GNNConfig(hidden=hidden, epochs=epochs + 1, eval_every=10_000, holdout="edges", holdout_fraction=0.3,
-                       batch_sources=4096, batch_size=mini_batch, fanouts=[10, 10], seed=0)
+    config = GNNConfig(
+        hidden=hidden,
+        epochs=epochs + 1,
+        eval_every=10_000,
+        holdout="edges",
+        holdout_fraction=0.3,
+        batch_sources=4096,
+        batch_size=mini_batch,
+        fanouts=[10, 10],
+        seed=0,
+    )
     last = [time.perf_counter()]
 
     def tick(epoch: int, loss: float) -> None:
@@ -65,8 +74,12 @@ def epoch_cost(graph: GraphTensors, mini_batch: int, epochs: int = 2, hidden: in
     sources = int(torch.unique(graph.links[0]).numel())
     steps = -(-sources // mini_batch) if mini_batch else 1
     seconds = float(np.mean(times))
-    return {"seconds_per_epoch": seconds, "steps_per_epoch": steps, "seconds_per_step": seconds / steps,
-            "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds_per_epoch": seconds,
+        "steps_per_epoch": steps,
+        "seconds_per_step": seconds / steps,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def configured_graph(executor: GraphExecutor) -> GraphTensors:
@@ -86,14 +99,16 @@ def scale_row(kind: str, products: int, mini_batch: int) -> dict:
     """One row of the scale table, measured in this process."""
     torch.set_num_threads(2)
     if kind == "graph":
-        settings = Neo4jSettings()
+        settings = Settings().neo4j
         with create_driver(settings) as driver:
             graph = configured_graph(GraphExecutor.from_settings(driver, settings))
         name = "Myntra + Flipkart + Beauty (the configured graph)"
     else:
         graph, name = synthetic(products, products * 10), "synthetic"
-    size = {"products": graph.num_nodes["product"],
-            "edges": int(graph.links.shape[1] + sum(e.shape[1] for e in graph.edges.values()))}
+    size = {
+        "products": graph.num_nodes["product"],
+        "edges": int(graph.links.shape[1] + sum(e.shape[1] for e in graph.edges.values())),
+    }
     mode = f"mini-batch {mini_batch}" if mini_batch else "full graph"
     return {"graph": name, "mode": mode, **size, **epoch_cost(graph, mini_batch)}
 
@@ -110,7 +125,10 @@ def synthetic(products: int, edges: int, seed: int = 0) -> GraphTensors:
     tags = 100
     links = np.stack([rng.integers(products, size=edges), rng.integers(tags, size=edges)])
     return GraphTensors(
-        x={"product": torch.from_numpy(rng.normal(size=(products, 64)).astype(np.float32)), "tag": torch.arange(tags)},
+        x={
+            "product": torch.from_numpy(rng.normal(size=(products, 64)).astype(np.float32)),
+            "tag": torch.arange(tags),
+        },
         in_dims={"product": 64, "tag": None},
         edges={},
         target=HAS_TAG,
@@ -119,13 +137,19 @@ def synthetic(products: int, edges: int, seed: int = 0) -> GraphTensors:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--datasets", nargs="*", default=["myntra", "flipkart"])
     parser.add_argument("--models", type=Path, default=Path("models/bench"))
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--scale", nargs="*", type=int, default=[100_000, 1_000_000])
-    parser.add_argument("--mini-batch", type=int, default=0, help="refinement GNN: products per step (0: full graph)")
-    parser.add_argument("--scale-row", nargs=3, metavar=("KIND", "PRODUCTS", "MINI_BATCH"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--mini-batch", type=int, default=0, help="refinement GNN: products per step (0: full graph)"
+    )
+    parser.add_argument(
+        "--scale-row", nargs=3, metavar=("KIND", "PRODUCTS", "MINI_BATCH"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.scale_row:
         kind, products, mini_batch = args.scale_row
@@ -133,7 +157,7 @@ def main() -> int:
         return 0
     torch.set_num_threads(2)
     results: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    settings = Neo4jSettings()
+    settings = Settings().neo4j
     embedder = TextEmbedder()
     with create_driver(settings) as driver:
         executor = GraphExecutor.from_settings(driver, settings)
@@ -142,18 +166,28 @@ def main() -> int:
             tagger = Tagger.load(args.models / name)
             tagger.set_precision("auto")
             started = time.perf_counter()
-            model, report = train_refiner(executor, tagger, embedder,
-                                          GNNConfig(epochs=args.epochs, batch_size=args.mini_batch))
+            model, report = train_refiner(
+                executor, tagger, embedder, GNNConfig(epochs=args.epochs, batch_size=args.mini_batch)
+            )
             results.setdefault("refine", {})[name] = {
-                "metrics": report.metrics, "fusion": vars(report.fusion), "gnn_seconds": report.seconds,
-                "epochs": report.epochs, "total_seconds": time.perf_counter() - started,
-                "history": model.trained.history, "mini_batch": args.mini_batch,
+                "metrics": report.metrics,
+                "fusion": vars(report.fusion),
+                "gnn_seconds": report.seconds,
+                "epochs": report.epochs,
+                "total_seconds": time.perf_counter() - started,
+                "history": model.trained.history,
+                "mini_batch": args.mini_batch,
             }
-            print(f"== {name}: {report.epochs} epochs, GNN {report.seconds:.0f} s, fusion {vars(report.fusion)}")
+            print(
+                f"== {name}: {report.epochs} epochs, GNN {report.seconds:.0f} s, fusion {vars(report.fusion)}"
+            )
             print(f"{'scores':<8} {'micro-F1':>8} {'macro-F1':>8} {'mAP':>6}  per kind")
             for method, m in report.metrics.items():
                 kinds = " ".join(f"{k}={v:.3f}" for k, v in m["f1_by_kind"].items())
-                print(f"{method:<8} {m['micro_f1']:>8.4f} {m['macro_f1']:>8.4f} {m['map']:>6.3f}  {kinds}", flush=True)
+                print(
+                    f"{method:<8} {m['micro_f1']:>8.4f} {m['macro_f1']:>8.4f} {m['map']:>6.3f}  {kinds}",
+                    flush=True,
+                )
     if args.scale:
         rows = []
         for kind, products in [("graph", 0)] + [("synthetic", n) for n in args.scale]:
@@ -161,12 +195,16 @@ def main() -> int:
                 rows.append(measure_apart(kind, products, mini_batch))
                 print(json.dumps(rows[-1]), flush=True)
         results["scale"] = rows
-        print(f"\n{'graph':<42} {'mode':<16} {'products':>10} {'edges':>11} {'steps':>6} {'s/step':>7} "
-              f"{'s/epoch':>8} {'peak MB':>8}")
+        print(
+            f"\n{'graph':<42} {'mode':<16} {'products':>10} {'edges':>11} {'steps':>6} {'s/step':>7} "
+            f"{'s/epoch':>8} {'peak MB':>8}"
+        )
         for row in rows:
-            print(f"{row['graph']:<42} {row['mode']:<16} {row['products']:>10,} {row['edges']:>11,} "
-                  f"{row['steps_per_epoch']:>6} {row['seconds_per_step']:>7.3f} {row['seconds_per_epoch']:>8.2f} "
-                  f"{row['peak_rss_mb']:>8.0f}")
+            print(
+                f"{row['graph']:<42} {row['mode']:<16} {row['products']:>10,} {row['edges']:>11,} "
+                f"{row['steps_per_epoch']:>6} {row['seconds_per_step']:>7.3f} {row['seconds_per_epoch']:>8.2f} "
+                f"{row['peak_rss_mb']:>8.0f}"
+            )
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")

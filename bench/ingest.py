@@ -16,18 +16,18 @@ import time
 from itertools import islice
 from pathlib import Path
 
+from taggraph.core.identity import Pseudonymiser
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.reader import graph_stats
 from taggraph.graph.schema import apply_schema, clear_graph
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.ingest.pipeline import run_ingest
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser
 from taggraph.jobs.ingest.records import ProductRecord
 from taggraph.jobs.ingest.sink import batch_steps, category_rows
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
+from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
 
@@ -82,16 +82,20 @@ def naive_run(executor: GraphExecutor, source: Source, path: Path, rows: int) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clear", action="store_true", help="empty the configured database first")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/catalog")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/catalog"
+    )
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--naive-rows", type=int, default=2000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/taggraph-bench-ingest"))
     args = parser.parse_args()
     if not args.clear:
         parser.error("this benchmark empties the configured database: pass --clear")
-    settings = Neo4jSettings()
+    settings = Settings().neo4j
     context = SourceContext(Pseudonymiser(b"benchmark-key-0123456789abcdef"))
     results = []
     with create_driver(settings) as driver:
@@ -100,11 +104,21 @@ def main() -> int:
         apply_schema(executor)
         clear_graph(executor)
         started = time.perf_counter()
-        results.append(batched_run(executor, MyntraSource(context), args.data / "myntra_styles.csv", args.work, args.batch_size))
-        results.append(batched_run(executor, FlipkartSource(context), args.data / "flipkart_20k.csv", args.work, args.batch_size))
+        results.append(
+            batched_run(
+                executor, MyntraSource(context), args.data / "myntra_styles.csv", args.work, args.batch_size
+            )
+        )
+        results.append(
+            batched_run(
+                executor, FlipkartSource(context), args.data / "flipkart_20k.csv", args.work, args.batch_size
+            )
+        )
         total_seconds = time.perf_counter() - started
         clear_graph(executor)
-        results.append(naive_run(executor, MyntraSource(context), args.data / "myntra_styles.csv", args.naive_rows))
+        results.append(
+            naive_run(executor, MyntraSource(context), args.data / "myntra_styles.csv", args.naive_rows)
+        )
     products = results[0]["products"] + results[1]["products"]
     relationships = results[0]["relationships"] + results[1]["relationships"]
     summary = {
@@ -113,7 +127,9 @@ def main() -> int:
         "batched_over_naive_products_per_s": results[0]["products_per_s"] / results[2]["products_per_s"],
         "peak_rss_mb_python": peak_rss_mb(),
     }
-    print(f"{'writer':<42} {'file':<26} {'products':>9} {'rels':>9} {'s':>8} {'products/s':>11} {'rels/s':>9}")
+    print(
+        f"{'writer':<42} {'file':<26} {'products':>9} {'rels':>9} {'s':>8} {'products/s':>11} {'rels/s':>9}"
+    )
     for row in results:
         print(
             f"{row['writer']:<42} {row['file']:<26} {row['products']:>9,} {row['relationships']:>9,} "
@@ -124,9 +140,16 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
-            {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-             "settings": {"batch_size": args.batch_size, "heap": settings.heap, "pagecache": settings.pagecache},
-             "runs": results, "summary": summary},
+            {
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "settings": {
+                    "batch_size": args.batch_size,
+                    "heap": settings.heap,
+                    "pagecache": settings.pagecache,
+                },
+                "runs": results,
+                "summary": summary,
+            },
             indent=2,
         )
         + "\n"

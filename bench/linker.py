@@ -32,11 +32,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from taggraph.core.entities import read_entities
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.schema import apply_schema
-from taggraph.graph.settings import Neo4jSettings
-from taggraph.jobs.linking.entities import read_entities
 from taggraph.jobs.linking.graph import write_entities
 from taggraph.linker.entities import Entity
 from taggraph.linker.index import EntityIndex
@@ -44,6 +43,7 @@ from taggraph.linker.linker import Linker
 from taggraph.linker.scoring import LinkScorer
 from taggraph.linker.text import normalise
 from taggraph.linker.tuning import PERTURBATIONS, graph_tuning_set, perturb
+from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "linker.json"
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "linking" / "abt-buy_clusters.ndjson"
@@ -55,13 +55,23 @@ def abt_buy() -> tuple[list[Entity], list[tuple[str, str | None]], list[tuple[st
     for line in DATA.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         clusters[row["cluster_id"]].append(row)
-    entities = [Entity(f"abt_buy:{cid}", KIND, rows[0]["name"], (), rows[0]["description"])
-                for cid, rows in clusters.items() if len(rows) > 1]
-    queries = [(row["name"], cid, f"abt_buy:{cid}") for cid, rows in clusters.items() if len(rows) > 1 for row in rows[1:]]
+    entities = [
+        Entity(f"abt_buy:{cid}", KIND, rows[0]["name"], (), rows[0]["description"])
+        for cid, rows in clusters.items()
+        if len(rows) > 1
+    ]
+    queries = [
+        (row["name"], cid, f"abt_buy:{cid}")
+        for cid, rows in clusters.items()
+        if len(rows) > 1
+        for row in rows[1:]
+    ]
     queries += [(rows[0]["name"], cid, None) for cid, rows in clusters.items() if len(rows) == 1]
     tune, test = [], []
     for name, cid, gold in queries:
-        (test if int(hashlib.sha1(f"{name}{cid}".encode()).hexdigest(), 16) % 2 else tune).append((name, gold))
+        (test if int(hashlib.sha1(f"{name}{cid}".encode()).hexdigest(), 16) % 2 else tune).append(
+            (name, gold)
+        )
     return entities, tune, test
 
 
@@ -71,7 +81,9 @@ def best_threshold(top_scores: np.ndarray, top_correct: np.ndarray, linkable: np
     return float(candidates[int(np.argmax(accuracy))])
 
 
-def metrics(ranked: list[list[str]], decided: list[str | None], gold: list[str | None], seconds: float) -> dict:
+def metrics(
+    ranked: list[list[str]], decided: list[str | None], gold: list[str | None], seconds: float
+) -> dict:
     linkable = np.array([g is not None for g in gold])
     top1 = np.array([bool(r) and r[0] == g for r, g in zip(ranked, gold, strict=True)])
     top10 = np.array([g in r[:10] for r, g in zip(ranked, gold, strict=True)])
@@ -80,10 +92,15 @@ def metrics(ranked: list[list[str]], decided: list[str | None], gold: list[str |
     nil_tp = np.sum(predicted_nil & ~linkable)
     precision = nil_tp / max(1, predicted_nil.sum())
     recall = nil_tp / max(1, (~linkable).sum())
-    return {"acc_at_1": float(top1[linkable].mean()), "recall_at_10": float(top10[linkable].mean()),
-            "nil_precision": float(precision), "nil_recall": float(recall),
-            "nil_f1": float(2 * precision * recall / max(1e-9, precision + recall)),
-            "overall_accuracy": float(right.mean()), "links_per_s": len(gold) / seconds if seconds else None}
+    return {
+        "acc_at_1": float(top1[linkable].mean()),
+        "recall_at_10": float(top10[linkable].mean()),
+        "nil_precision": float(precision),
+        "nil_recall": float(recall),
+        "nil_f1": float(2 * precision * recall / max(1e-9, precision + recall)),
+        "overall_accuracy": float(right.mean()),
+        "links_per_s": len(gold) / seconds if seconds else None,
+    }
 
 
 class Peer:
@@ -101,8 +118,11 @@ class Peer:
 
     def tune(self, queries: list[str], gold: list[str | None]) -> None:
         ranked, top = self.rank(queries)
-        self.threshold = best_threshold(top, np.array([r[0] == g for r, g in zip(ranked, gold, strict=True)]),
-                                        np.array([g is not None for g in gold]))
+        self.threshold = best_threshold(
+            top,
+            np.array([r[0] == g for r, g in zip(ranked, gold, strict=True)]),
+            np.array([g is not None for g in gold]),
+        )
 
     def run(self, queries: list[str], gold: list[str | None]) -> dict:
         started = time.perf_counter()
@@ -121,25 +141,33 @@ def exact_scores(entities: list[Entity]):
         for i, query in enumerate(queries):
             out[i, names.get(normalise(query), [])] = 1.0
         return out
+
     return score
 
 
 def rapidfuzz_scores(entities: list[Entity]):
     names = [entity.name for entity in entities]
-    return lambda queries: process.cdist(queries, names, scorer=fuzz.token_set_ratio, workers=1).astype(np.float32) / 100
+    return lambda queries: (
+        process.cdist(queries, names, scorer=fuzz.token_set_ratio, workers=1).astype(np.float32) / 100
+    )
 
 
 def tfidf_scores(entities: list[Entity], with_description: bool):
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
     matrix = vectorizer.fit_transform([(e.context if with_description else e.name).lower() for e in entities])
-    return lambda queries: (vectorizer.transform([q.lower() for q in queries]) @ matrix.T).toarray().astype(np.float32)
+    return lambda queries: (
+        (vectorizer.transform([q.lower() for q in queries]) @ matrix.T).toarray().astype(np.float32)
+    )
 
 
 def run_linker(linker: Linker, queries: list[str], kinds: list[str | None], gold: list[str | None]) -> dict:
     started = time.perf_counter()
     results = linker.link(queries, kinds)
     seconds = time.perf_counter() - started
-    ranked = [[entity for entity, _ in result.candidates] or ([result.entity_id] if result.entity_id else []) for result in results]
+    ranked = [
+        [entity for entity, _ in result.candidates] or ([result.entity_id] if result.entity_id else [])
+        for result in results
+    ]
     return metrics(ranked, [result.entity_id for result in results], gold, seconds)
 
 
@@ -163,15 +191,26 @@ def robustness(executor: GraphExecutor, embedder: TextEmbedder) -> dict:
     by_kind = collections.defaultdict(list)
     for j, e in enumerate(entities):
         by_kind[e.kind].append(j)
-    peers = {"RapidFuzz token_set_ratio": rapidfuzz_scores(entities), "TF-IDF char 3-5 cosine": tfidf_scores(entities, False)}
+    peers = {
+        "RapidFuzz token_set_ratio": rapidfuzz_scores(entities),
+        "TF-IDF char 3-5 cosine": tfidf_scores(entities, False),
+    }
     for how in PERTURBATIONS:
         pairs = [(q, t) for t in tags if (q := perturb(t.name, how, rng)) is not None and q != t.name]
         queries, kinds, gold = [q for q, _ in pairs], [t.kind for _, t in pairs], [t.id for _, t in pairs]
         row = {"queries": len(pairs)}
         results = linker.link(queries, kinds)
-        row["taggraph linker, decided"] = float(np.mean([r.entity_id == g for r, g in zip(results, gold, strict=True)]))
-        row["taggraph linker, top-1"] = float(np.mean([
-            (r.entity_id or (r.candidates[0][0] if r.candidates else None)) == g for r, g in zip(results, gold, strict=True)]))
+        row["taggraph linker, decided"] = float(
+            np.mean([r.entity_id == g for r, g in zip(results, gold, strict=True)])
+        )
+        row["taggraph linker, top-1"] = float(
+            np.mean(
+                [
+                    (r.entity_id or (r.candidates[0][0] if r.candidates else None)) == g
+                    for r, g in zip(results, gold, strict=True)
+                ]
+            )
+        )
         for name, score in peers.items():
             scores = score(queries)
             hits = []
@@ -180,8 +219,13 @@ def robustness(executor: GraphExecutor, embedder: TextEmbedder) -> dict:
                 hits.append(entities[allowed[int(np.argmax(scores[i, allowed]))]].id == gold[i])
             row[name] = float(np.mean(hits))
         table[how] = row
-    return {"entities": len(entities), "tags": len(tags), "tuning_queries": len(tuning.surfaces),
-            "threshold": scorer.threshold, "by_perturbation": table}
+    return {
+        "entities": len(entities),
+        "tags": len(tags),
+        "tuning_queries": len(tuning.surfaces),
+        "threshold": scorer.threshold,
+        "by_perturbation": table,
+    }
 
 
 def scale(sizes: list[int], dimension: int = 384, queries: int = 1000) -> list[dict]:
@@ -189,7 +233,9 @@ def scale(sizes: list[int], dimension: int = 384, queries: int = 1000) -> list[d
     rows = []
     for size in sizes:
         centres = rng.standard_normal((max(1, size // 50), dimension)).astype(np.float32)
-        vectors = centres[rng.integers(0, len(centres), size)] + 0.6 * rng.standard_normal((size, dimension)).astype(np.float32)
+        vectors = centres[rng.integers(0, len(centres), size)] + 0.6 * rng.standard_normal(
+            (size, dimension)
+        ).astype(np.float32)
         faiss.normalize_L2(vectors)
         sources = rng.integers(0, size, queries)
         noise = rng.standard_normal((queries, dimension)) * 0.3 / np.sqrt(dimension)
@@ -215,32 +261,52 @@ def scale(sizes: list[int], dimension: int = 384, queries: int = 1000) -> list[d
             latency = (time.perf_counter() - started) / queries
             recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found, strict=True)]))
             source_hit = float(np.mean([source in row for source, row in zip(sources, found, strict=True)]))
-            sweep.append({"ef_search": ef, "ms_per_query": latency * 1000, "recall_at_10": recall,
-                          "source_in_top_10": source_hit})
+            sweep.append(
+                {
+                    "ef_search": ef,
+                    "ms_per_query": latency * 1000,
+                    "recall_at_10": recall,
+                    "source_in_top_10": source_hit,
+                }
+            )
         exact_source_hit = float(np.mean([source in row for source, row in zip(sources, truth, strict=True)]))
-        rows.append({"entities": size, "exact_build_s": exact_build, "exact_ms_per_query": exact_latency * 1000,
-                     "exact_source_in_top_10": exact_source_hit,
-                     "exact_memory_mb": faiss.serialize_index(exact).nbytes / 2**20,
-                     "hnsw_build_s": hnsw_build, "hnsw_memory_mb": faiss.serialize_index(hnsw).nbytes / 2**20,
-                     "hnsw": sweep})
-        print(f"  scale {size:>9,}: exact build {exact_build:6.1f} s, {exact_latency*1000:7.2f} ms/query, "
-              f"{rows[-1]['exact_memory_mb']:,.0f} MB; HNSW build {hnsw_build:7.1f} s, {rows[-1]['hnsw_memory_mb']:,.0f} MB; "
-              + ", ".join(f"ef {r['ef_search']}: {r['ms_per_query']:.3f} ms R@10 {r['recall_at_10']:.3f} "
-                         f"source {r['source_in_top_10']:.3f}" for r in sweep),
-              flush=True)
+        rows.append(
+            {
+                "entities": size,
+                "exact_build_s": exact_build,
+                "exact_ms_per_query": exact_latency * 1000,
+                "exact_source_in_top_10": exact_source_hit,
+                "exact_memory_mb": faiss.serialize_index(exact).nbytes / 2**20,
+                "hnsw_build_s": hnsw_build,
+                "hnsw_memory_mb": faiss.serialize_index(hnsw).nbytes / 2**20,
+                "hnsw": sweep,
+            }
+        )
+        print(
+            f"  scale {size:>9,}: exact build {exact_build:6.1f} s, {exact_latency * 1000:7.2f} ms/query, "
+            f"{rows[-1]['exact_memory_mb']:,.0f} MB; HNSW build {hnsw_build:7.1f} s, {rows[-1]['hnsw_memory_mb']:,.0f} MB; "
+            + ", ".join(
+                f"ef {r['ef_search']}: {r['ms_per_query']:.3f} ms R@10 {r['recall_at_10']:.3f} "
+                f"source {r['source_in_top_10']:.3f}"
+                for r in sweep
+            ),
+            flush=True,
+        )
         del exact, hnsw, vectors
     return rows
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--skip-robustness", action="store_true")
     args = parser.parse_args()
     faiss.omp_set_num_threads(2)
     results: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     entities, tune, test = abt_buy()
-    settings = Neo4jSettings()
+    settings = Settings().neo4j
     embedder = TextEmbedder()
     with create_driver(settings) as driver:
         executor = GraphExecutor.from_settings(driver, settings)
@@ -249,39 +315,59 @@ def main() -> int:
         executor.write("admin/delete_tags_of_kind", kind=KIND)
         write_entities(executor, entities)
         graph_entities = [e for e in read_entities(executor) if e.kind == KIND]
-        print(f"Abt-Buy: {len(graph_entities)} entities read back from the graph, {len(tune)} tune / {len(test)} test queries "
-              f"({sum(g is None for _, g in test)} NIL)", flush=True)
+        print(
+            f"Abt-Buy: {len(graph_entities)} entities read back from the graph, {len(tune)} tune / {len(test)} test queries "
+            f"({sum(g is None for _, g in test)} NIL)",
+            flush=True,
+        )
         started = time.perf_counter()
         index = EntityIndex.build(graph_entities, embedder)
         linker = Linker(index, embedder, LinkScorer.untrained(), max_chars=1000)  # product names run long
         build_seconds = time.perf_counter() - started
         linker.tune([q for q, _ in tune], [KIND] * len(tune), [g for _, g in tune])
         test_queries, test_gold = [q for q, _ in test], [g for _, g in test]
-        table = {"taggraph linker (MiniLM FAISS + char n-grams + codes, calibrated)":
-                 run_linker(linker, test_queries, [KIND] * len(test), test_gold)}
-        table["taggraph linker"]= table.pop(next(iter(table)))
+        table = {
+            "taggraph linker (MiniLM FAISS + char n-grams + codes, calibrated)": run_linker(
+                linker, test_queries, [KIND] * len(test), test_gold
+            )
+        }
+        table["taggraph linker"] = table.pop(next(iter(table)))
         table["taggraph linker"]["index_build_s"] = build_seconds
-        peers = [Peer("exact normalised name", graph_entities, exact_scores(graph_entities)),
-                 Peer("RapidFuzz token_set_ratio", graph_entities, rapidfuzz_scores(graph_entities)),
-                 Peer("TF-IDF char 3-5, names", graph_entities, tfidf_scores(graph_entities, False)),
-                 Peer("TF-IDF char 3-5, name + description", graph_entities, tfidf_scores(graph_entities, True))]
+        peers = [
+            Peer("exact normalised name", graph_entities, exact_scores(graph_entities)),
+            Peer("RapidFuzz token_set_ratio", graph_entities, rapidfuzz_scores(graph_entities)),
+            Peer("TF-IDF char 3-5, names", graph_entities, tfidf_scores(graph_entities, False)),
+            Peer("TF-IDF char 3-5, name + description", graph_entities, tfidf_scores(graph_entities, True)),
+        ]
         for peer in peers:
             started = time.perf_counter()
             peer.tune([q for q, _ in tune], [g for _, g in tune])
             table[peer.name] = peer.run(test_queries, test_gold)
-        results["abt_buy"] = {"entities": len(graph_entities), "tune": len(tune), "test": len(test),
-                              "test_nil": sum(g is None for g in test_gold), "scorer": linker.scorer.to_json(),
-                              "methods": table}
-        print(f"{'method':<38} {'acc@1':>6} {'R@10':>6} {'NIL P':>6} {'NIL R':>6} {'NIL F1':>6} {'overall':>7} {'links/s':>8}")
+        results["abt_buy"] = {
+            "entities": len(graph_entities),
+            "tune": len(tune),
+            "test": len(test),
+            "test_nil": sum(g is None for g in test_gold),
+            "scorer": linker.scorer.to_json(),
+            "methods": table,
+        }
+        print(
+            f"{'method':<38} {'acc@1':>6} {'R@10':>6} {'NIL P':>6} {'NIL R':>6} {'NIL F1':>6} {'overall':>7} {'links/s':>8}"
+        )
         for name, m in table.items():
-            print(f"{name:<38} {m['acc_at_1']:>6.3f} {m['recall_at_10']:>6.3f} {m['nil_precision']:>6.3f} {m['nil_recall']:>6.3f} "
-                  f"{m['nil_f1']:>6.3f} {m['overall_accuracy']:>7.3f} {m['links_per_s'] or 0:>8.0f}")
+            print(
+                f"{name:<38} {m['acc_at_1']:>6.3f} {m['recall_at_10']:>6.3f} {m['nil_precision']:>6.3f} {m['nil_recall']:>6.3f} "
+                f"{m['nil_f1']:>6.3f} {m['overall_accuracy']:>7.3f} {m['links_per_s'] or 0:>8.0f}"
+            )
         if not args.skip_robustness:
             results["robustness"] = robustness(executor, embedder)
             rows = results["robustness"]["by_perturbation"]
             print(f"robustness on {results['robustness']['tags']} graph tag names (acc@1, kind-restricted):")
             for how, row in rows.items():
-                print(f"  {how:<14} n={row['queries']:>4}  " + "  ".join(f"{k} {v:.3f}" for k, v in row.items() if k != "queries"))
+                print(
+                    f"  {how:<14} n={row['queries']:>4}  "
+                    + "  ".join(f"{k} {v:.3f}" for k, v in row.items() if k != "queries")
+                )
         executor.write("admin/delete_tags_of_kind", kind=KIND)
     if args.scale:
         results["scale"] = scale(args.scale)

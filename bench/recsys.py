@@ -31,16 +31,16 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from taggraph.core.identity import Pseudonymiser
 from taggraph.encoders.gnn.next_item import InteractionGraph, NextItemConfig, train_next_item
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.export import HAS_TAG, INTERACTED, read_snapshot
 from taggraph.graph.schema import apply_schema
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.ingest.pipeline import run_ingest
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
+from taggraph.settings import Settings
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "recsys" / "Beauty.txt"
 RESULTS = Path(__file__).parent / "results" / "recsys.json"
@@ -71,7 +71,9 @@ class Split:
         self.validation, self.test = np.array(self.validation), np.array(self.test)
         pairs = np.array(train_pairs)
         self.train = self._matrix(pairs)
-        self.train_and_validation = self._matrix(np.vstack([pairs, np.stack([self.users, self.validation], 1)]))
+        self.train_and_validation = self._matrix(
+            np.vstack([pairs, np.stack([self.users, self.validation], 1)])
+        )
         tags = snapshot.edges[HAS_TAG]
         self.item_tags = (tags.source, tags.target, len(snapshot.ids["tag"]))
         seen = self._matrix(np.stack([users, items], 1))
@@ -119,7 +121,9 @@ def evaluate(split: Split, score: Scorer, stage: str, batch: int = 2048) -> dict
         rows = np.arange(len(users))
         target = scores[rows, targets[start : start + batch]]
         negative = np.take_along_axis(scores, negatives[start : start + batch], axis=1)
-        hit, gain = expected_hit_and_ndcg((negative > target[:, None]).sum(1), (negative == target[:, None]).sum(1), 10)
+        hit, gain = expected_hit_and_ndcg(
+            (negative > target[:, None]).sum(1), (negative == target[:, None]).sum(1), 10
+        )
         sampled["hr10"].append(hit)
         sampled["ndcg10"].append(gain)
         masked = scores.copy()
@@ -186,7 +190,9 @@ def lightgcn(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float]:
         for start in range(0, len(order), 8192):
             batch = order[start : start + 8192]
             negatives = rng.integers(split.n_items, size=len(batch))
-            index = torch.tensor(np.stack([users[batch], items[batch] + n_users, negatives + n_users]), dtype=torch.long)
+            index = torch.tensor(
+                np.stack([users[batch], items[batch] + n_users, negatives + n_users]), dtype=torch.long
+            )
             embedding = model.get_embedding(train_edges)  # one propagation for both scores
             pos = (embedding[index[0]] * embedding[index[1]]).sum(-1)
             neg = (embedding[index[0]] * embedding[index[2]]).sum(-1)
@@ -207,7 +213,9 @@ def lightgcn(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float]:
 
 def graph_model(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float, int]:
     sources, targets, n_tags = split.item_tags
-    base = InteractionGraph(split.n_users, split.n_items, n_tags, [], torch.tensor(np.stack([sources, targets])))
+    base = InteractionGraph(
+        split.n_users, split.n_items, n_tags, [], torch.tensor(np.stack([sources, targets]))
+    )
     graphs = {  # the interactions each stage may see, as the history matrices of `evaluate`
         id(split.train): base.with_sequences([s[:-2] for s in split.sequences]),
         id(split.train_and_validation): base.with_sequences([s[:-1] for s in split.sequences]),
@@ -225,28 +233,37 @@ def graph_model(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float
 
     config = NextItemConfig(hidden=64, layers=2, recent=5, epochs=epochs, seed=seed)
     started = time.perf_counter()
-    trained = train_next_item(graphs[id(split.train)], config,
-                              lambda model: evaluate(split, scorer(model), "validation")["sampled_hr10"])
+    trained = train_next_item(
+        graphs[id(split.train)],
+        config,
+        lambda model: evaluate(split, scorer(model), "validation")["sampled_hr10"],
+    )
     seconds = time.perf_counter() - started
     return scorer(trained), seconds, int(trained.history[-1]["epoch"])
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--lightgcn-epochs", type=int, default=40)
     parser.add_argument("--work", type=Path, default=Path("/tmp/taggraph-bench-recsys"))
     args = parser.parse_args()
     torch.set_num_threads(2)
-    settings = Neo4jSettings()
+    settings = Settings().neo4j
     with create_driver(settings) as driver:
         executor = GraphExecutor.from_settings(driver, settings)
         executor.verify()
         apply_schema(executor)
         source = SequenceSource(SourceContext(Pseudonymiser(b"benchmark-key-0123456789abcdef")))
-        run_ingest(source, DATA, BatchWriter(executor, 5000), args.work / "rejects", args.work / "state", 5000)
+        run_ingest(
+            source, DATA, BatchWriter(executor, 5000), args.work / "rejects", args.work / "state", 5000
+        )
         split = Split(executor)
-    print(f"Beauty: {len(split.users):,} users, {split.n_items:,} items, {split.train.nnz:,} training interactions")
+    print(
+        f"Beauty: {len(split.users):,} users, {split.n_items:,} items, {split.train.nnz:,} training interactions"
+    )
     rows: dict[str, dict] = {}
 
     def run(name: str, build: Callable[[], tuple[Scorer, dict]]) -> None:
@@ -254,28 +271,54 @@ def main() -> int:
         score, extra = build()
         fit = time.perf_counter() - started
         rows[name] = evaluate(split, score, "test") | {"fit_seconds": fit} | extra
-        print(f"{name:<32} " + " ".join(f"{k}={v:.4f}" for k, v in rows[name].items() if isinstance(v, float)), flush=True)
+        print(
+            f"{name:<32} " + " ".join(f"{k}={v:.4f}" for k, v in rows[name].items() if isinstance(v, float)),
+            flush=True,
+        )
 
     run("popularity", lambda: (popularity(split), {}))
     run("ItemKNN (cosine, k=1000, shrink 100)", lambda: (item_knn(split), {}))
 
     def tuned_ease() -> tuple[Scorer, dict]:
-        tried = {lam: evaluate(split, ease(split, lam), "validation")["sampled_hr10"] for lam in (50.0, 500.0, 2000.0)}
+        tried = {
+            lam: evaluate(split, ease(split, lam), "validation")["sampled_hr10"]
+            for lam in (50.0, 500.0, 2000.0)
+        }
         best = max(tried, key=tried.get)
         return ease(split, best), {"lambda": best, "validation_hr10": tried}
 
     run("EASE", tuned_ease)
-    run("LightGCN (PyG, 64-d, 3 layers)", lambda: (lambda s: (s[0], {"train_seconds": s[1]}))(lightgcn(split, args.lightgcn_epochs)))
-    run("taggraph GNN (users, items, tags)", lambda: (lambda s: (s[0], {"train_seconds": s[1], "epochs": s[2]}))(graph_model(split, args.epochs)))
-    print(f"\n{'method':<36} {'HR@10':>7} {'NDCG@10':>8} | {'full HR@10':>10} {'NDCG@10':>8} {'R@20':>7} {'NDCG@20':>8} | fit s")
+    run(
+        "LightGCN (PyG, 64-d, 3 layers)",
+        lambda: (lambda s: (s[0], {"train_seconds": s[1]}))(lightgcn(split, args.lightgcn_epochs)),
+    )
+    run(
+        "taggraph GNN (users, items, tags)",
+        lambda: (lambda s: (s[0], {"train_seconds": s[1], "epochs": s[2]}))(graph_model(split, args.epochs)),
+    )
+    print(
+        f"\n{'method':<36} {'HR@10':>7} {'NDCG@10':>8} | {'full HR@10':>10} {'NDCG@10':>8} {'R@20':>7} {'NDCG@20':>8} | fit s"
+    )
     for name, m in rows.items():
-        print(f"{name:<36} {m['sampled_hr10']:>7.4f} {m['sampled_ndcg10']:>8.4f} | {m['full_hr10']:>10.4f} "
-              f"{m['full_ndcg10']:>8.4f} {m['full_recall20']:>7.4f} {m['full_ndcg20']:>8.4f} | {m['fit_seconds']:.0f}")
+        print(
+            f"{name:<36} {m['sampled_hr10']:>7.4f} {m['sampled_ndcg10']:>8.4f} | {m['full_hr10']:>10.4f} "
+            f"{m['full_ndcg10']:>8.4f} {m['full_recall20']:>7.4f} {m['full_ndcg20']:>8.4f} | {m['fit_seconds']:.0f}"
+        )
     print("published (sampled): S3-Rec HR@10 0.5506 NDCG@10 0.3732; SASRec 0.4696 / 0.3156")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"users": len(split.users), "items": split.n_items, "methods": rows,
-                                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024},
-                                  indent=2, default=str) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "users": len(split.users),
+                "items": split.n_items,
+                "methods": rows,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS}")
     return 0
 

@@ -29,19 +29,20 @@ from pathlib import Path
 
 import torch
 
+from taggraph.core.decisions import Decision, apply_decisions
+from taggraph.core.identity import Pseudonymiser
+from taggraph.core.vocabulary import TaggerJob
 from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.connection import GraphExecutor, create_driver
-from taggraph.graph.decisions import TagDecision, record_decisions
 from taggraph.graph.schema import apply_schema, clear_graph
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.ingest.pipeline import run_ingest
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.tagging.evaluation import test_metrics
 from taggraph.jobs.tagging.proposals import run_tagging
-from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+from taggraph.jobs.tagging.training import load_splits, train_job
+from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "review_loop.json"
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "catalog" / "myntra_styles.csv"
@@ -116,16 +117,20 @@ def review(
             continue
         kind, name = names[row["tag_id"]]
         status = "approved" if truth[kind].lower() == name.lower() else "rejected"
-        decisions.append(TagDecision(row["product_id"], row["tag_id"], status, "bench-reviewer"))
+        decisions.append(
+            Decision("approve" if status == "approved" else "reject", row["tag_id"], row["product_id"])
+        )
         counts[status] += 1
         if len(decisions) == budget:
             break
-    record_decisions(executor, decisions)
+    apply_decisions(executor, decisions, "bench-reviewer")
     return counts
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clear", action="store_true", help="Confirm: the configured database is emptied.")
     parser.add_argument("--rows", type=int, default=12_000)
     parser.add_argument("--batches", type=int, nargs="+", default=[1000, 4000])
@@ -139,7 +144,7 @@ def main() -> int:
     catalog = args.work / "myntra_gapped.csv"
     hidden = gapped_catalog(args.rows, catalog)
     config = TrainingConfig(epochs=args.epochs, max_length=48)
-    settings = Neo4jSettings()
+    settings = Settings().neo4j
     rows = []
     with create_driver(settings) as driver:
         executor = GraphExecutor.from_settings(driver, settings)
@@ -150,7 +155,10 @@ def main() -> int:
         state = args.work / "state"
         run_ingest(source, catalog, BatchWriter(executor, 5000), args.work / "rejects", state, 5000)
         print(f"ingested {catalog}: {len(hidden):,} training products lost season/usage", flush=True)
-        names = {row["id"]: (row["kind"], row["name"]) for row in executor.read("read/tags_of_kinds", kinds=list(GAPPED))}
+        names = {
+            row["id"]: (row["kind"], row["name"])
+            for row in executor.read("read/tags_of_kinds", kinds=list(GAPPED))
+        }
         before, tagger = train_and_score(executor, False, config)
         rows.append({"model": "A: catalog only", "decisions": 0, **before})
         print(f"A: micro-F1 {before['micro_f1']:.4f}", flush=True)
@@ -160,17 +168,33 @@ def main() -> int:
             batch = review(executor, hidden, budget - sum(decided.values()), names)
             decided = {status: decided[status] + batch[status] for status in decided}
             after, _ = train_and_score(executor, True, config)
-            rows.append({"model": f"B: --include-reviewed after {sum(decided.values()):,} decisions",
-                         "decisions": sum(decided.values()), **decided, **after})
+            rows.append(
+                {
+                    "model": f"B: --include-reviewed after {sum(decided.values()):,} decisions",
+                    "decisions": sum(decided.values()),
+                    **decided,
+                    **after,
+                }
+            )
             print(f"B({sum(decided.values())}): micro-F1 {after['micro_f1']:.4f}", flush=True)
-    print(f"\n{'model':<48} {'micro-F1':>8} {'macro-F1':>8} {'mAP':>6} {'season':>7} {'usage':>7} {'+pos':>6} {'neg':>6}")
+    print(
+        f"\n{'model':<48} {'micro-F1':>8} {'macro-F1':>8} {'mAP':>6} {'season':>7} {'usage':>7} {'+pos':>6} {'neg':>6}"
+    )
     for row in rows:
         kinds = row["f1_by_kind"]
-        print(f"{row['model']:<48} {row['micro_f1']:>8.4f} {row['macro_f1']:>8.4f} {row['map']:>6.3f} "
-              f"{kinds['season']:>7.3f} {kinds['usage']:>7.3f} {row['training_positives']:>6} {row['training_negatives']:>6}")
+        print(
+            f"{row['model']:<48} {row['micro_f1']:>8.4f} {row['macro_f1']:>8.4f} {row['map']:>6.3f} "
+            f"{kinds['season']:>7.3f} {kinds['usage']:>7.3f} {row['training_positives']:>6} {row['training_negatives']:>6}"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"rows": args.rows, "gapped_products": len(hidden), "epochs": args.epochs,
-                                   "results": rows}, indent=2, default=str) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {"rows": args.rows, "gapped_products": len(hidden), "epochs": args.epochs, "results": rows},
+            indent=2,
+            default=str,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS}")
     return 0
 

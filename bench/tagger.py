@@ -21,6 +21,8 @@ import numpy as np
 import psutil
 import torch
 
+from taggraph.core.identity import Pseudonymiser
+from taggraph.core.vocabulary import TaggerJob, check_vocabulary
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.precision import bf16_is_fast, cpu_flags
 from taggraph.encoders.tagger.batching import length_sorted_batches
@@ -31,17 +33,15 @@ from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph import server
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.schema import apply_schema
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.ingest.pipeline import run_ingest
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
-from taggraph.jobs.settings import TaggerSettings
 from taggraph.jobs.tagging.evaluation import compare_with_baselines, same_text_agreement
-from taggraph.jobs.tagging.proposals import check_vocabulary, run_tagging
-from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+from taggraph.jobs.tagging.proposals import run_tagging
+from taggraph.jobs.tagging.training import load_splits, train_job
+from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "tagger.json"
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "catalog"
@@ -100,12 +100,12 @@ def end_to_end(executor: GraphExecutor, tagger: Tagger, ids: list[str], work: Pa
     share the machine's cores.
     """
     check_vocabulary(executor, tagger)
-    server_pid = server.status(Neo4jSettings()).pid
+    server_pid = server.status(Settings().neo4j).pid
     graph_server = psutil.Process(server_pid) if server_pid else None
     server_before = sum(graph_server.cpu_times()[:2]) if graph_server else 0.0
     own_before = time.process_time()
     started = time.perf_counter()
-    report = run_tagging(executor, tagger, work / "tag-state", ids=ids, page_size=TaggerSettings().page_size)
+    report = run_tagging(executor, tagger, work / "tag-state", ids=ids, page_size=Settings().page_size)
     seconds = time.perf_counter() - started
     return {
         "texts_per_s": report.scored / seconds,
@@ -208,7 +208,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     torch.set_num_threads(2)
-    settings = Neo4jSettings()
+    settings = Settings().neo4j
     results: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"datasets": {}}
     results["machine"] = {
         "cpu_flags_bf16": sorted({"amx_bf16", "avx512_bf16", "avx2"} & cpu_flags()),

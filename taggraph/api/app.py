@@ -12,38 +12,37 @@ from prometheus_client import CollectorRegistry
 from taggraph.api.errors import install_error_handlers
 from taggraph.api.limits import BodySizeLimit
 from taggraph.api.metrics import RequestMetrics
-from taggraph.api.models import Models, load_models
 from taggraph.api.routes import health, products, recommendations, review, tags
-from taggraph.api.settings import ApiSettings
-from taggraph.api.state import Service
+from taggraph.core.identity import load_pseudonymiser
+from taggraph.core.loaded_models import LoadedModels, load_models
+from taggraph.core.service import Service
+from taggraph.errors import Neo4jUnavailableError
 from taggraph.graph.connection import GraphExecutor, create_driver
-from taggraph.graph.errors import Neo4jUnavailableError
-from taggraph.graph.settings import Neo4jSettings
-from taggraph.jobs.ingest.pseudonym import load_pseudonymiser
-from taggraph.jobs.settings import IngestSettings
+from taggraph.settings import Settings
 
 log = logging.getLogger("taggraph.api")
 
 
-def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service.
 
-    The lifespan creates the driver (queries retry for ``neo4j_retry_s`` before a 503) and
+    The lifespan creates the driver (queries retry for ``api.neo4j_retry_s`` before a 503) and
     loads the models in the background once Neo4j answers, so the service starts, and comes
     back, without waiting on the database; ``/readyz`` says when it can answer.
 
     Args:
-        settings: API settings; read from the environment when None.
-        neo4j: Connection settings; read from the environment when None.
+        settings: The settings; read from the environment when None (a uvicorn worker process
+            that imports this factory is an entry point of its own).
 
     """
-    settings = settings or ApiSettings()
-    neo4j = (neo4j or Neo4jSettings()).model_copy(update={"retry_time_s": settings.neo4j_retry_s})
-    pseudonymiser = load_pseudonymiser(IngestSettings())
+    settings = settings or Settings()
+    api = settings.api
+    neo4j = settings.neo4j.model_copy(update={"retry_time_s": api.neo4j_retry_s})
+    pseudonymiser = load_pseudonymiser(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        anyio.to_thread.current_default_thread_limiter().total_tokens = api.threads
         with create_driver(neo4j) as driver:
             service = Service(settings, GraphExecutor.from_settings(driver, neo4j), pseudonymiser)
             app.state.service = service
@@ -60,9 +59,9 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
         lifespan=lifespan,
     )
     app.state.registry = CollectorRegistry()
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=api.max_body_bytes)
     app.add_middleware(RequestMetrics, registry=app.state.registry)
-    install_error_handlers(app, settings.retry_after_s)
+    install_error_handlers(app, api.retry_after_s)
     for module in (health, products, tags, recommendations, review):
         app.include_router(module.router)
     return app
@@ -70,15 +69,14 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
 
 async def _load_when_reachable(service: Service) -> None:
     """Load the models once Neo4j answers, retrying every ``retry_after_s`` until it does."""
-    if not service.settings.load_models:
-        service.models = Models(missing={"models": "not loaded: TAGGRAPH_API_LOAD_MODELS is off"})
+    api = service.settings.api
+    if not api.load_models:
+        service.models = LoadedModels(missing={"models": "not loaded: TAGGRAPH_API_LOAD_MODELS is off"})
         return
     while True:
         try:
-            service.models = await asyncio.to_thread(
-                load_models, service.executor, service.settings.models_dir, service.settings.encoder
-            )
+            service.models = await asyncio.to_thread(load_models, service.executor, service.settings)
             return
         except Neo4jUnavailableError as error:
             log.warning("models wait for Neo4j: %s", error)
-            await asyncio.sleep(service.settings.retry_after_s)
+            await asyncio.sleep(api.retry_after_s)

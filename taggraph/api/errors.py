@@ -5,13 +5,15 @@ import logging
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from taggraph.graph.errors import InputError, Neo4jUnavailableError, TaggraphError
+from taggraph.errors import (
+    InputError,
+    InvalidRequestError,
+    Neo4jUnavailableError,
+    NotFoundError,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger("taggraph.api")
-
-
-class ServiceUnavailable(TaggraphError):
-    """A model or index a route needs is not loaded; the message says how to build it."""
 
 
 def install_error_handlers(app: FastAPI, retry_after_s: int) -> None:
@@ -31,6 +33,12 @@ def install_error_handlers(app: FastAPI, retry_after_s: int) -> None:
     async def bad_input(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status.HTTP_400_BAD_REQUEST)
 
+    async def not_found(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)
+
+    async def unprocessable(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("%s %s failed", request.method, request.url.path)
         return JSONResponse({"detail": "internal error; the service log has the details"}, 500)
@@ -38,4 +46,6 @@ def install_error_handlers(app: FastAPI, retry_after_s: int) -> None:
     app.add_exception_handler(Neo4jUnavailableError, unavailable)
     app.add_exception_handler(ServiceUnavailable, unavailable)
     app.add_exception_handler(InputError, bad_input)
+    app.add_exception_handler(NotFoundError, not_found)
+    app.add_exception_handler(InvalidRequestError, unprocessable)
     app.add_exception_handler(Exception, unexpected)

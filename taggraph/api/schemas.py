@@ -14,12 +14,18 @@ HARD_MAX_ITEMS = 500
 
 
 class Strict(BaseModel):
-    """Bodies refuse fields they do not know."""
+    """Request bodies refuse fields they do not know."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class Product(BaseModel):
+class Answer(BaseModel):
+    """Response bodies, built from what ``core`` returns (dataclasses and rows)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Product(Answer):
     """A product with its category path (root first) and brand."""
 
     id: str
@@ -33,7 +39,7 @@ class Product(BaseModel):
     brand_id: str | None = None
 
 
-class TagEdge(BaseModel):
+class TagEdge(Answer):
     """One tag of a product and where it came from.
 
     Attributes:
@@ -56,14 +62,14 @@ class TagEdge(BaseModel):
     updated_at: str | None = None
 
 
-class ProductTags(BaseModel):
+class ProductTags(Answer):
     """All tags of a product."""
 
     product_id: str
     tags: list[TagEdge]
 
 
-class Reason(BaseModel):
+class Reason(Answer):
     """Why a product was returned: the graph path that produced it.
 
     Attributes:
@@ -82,7 +88,7 @@ class Reason(BaseModel):
     path: str
 
 
-class ScoredProduct(BaseModel):
+class ScoredProduct(Answer):
     """A product in a ranked answer."""
 
     id: str
@@ -92,7 +98,7 @@ class ScoredProduct(BaseModel):
     reasons: list[Reason]
 
 
-class SimilarProducts(BaseModel):
+class SimilarProducts(Answer):
     """Products like one product, most alike first.
 
     Attributes:
@@ -146,13 +152,13 @@ class RecommendationRequest(Strict):
         return self
 
 
-class Recommendations(BaseModel):
+class Recommendations(Answer):
     """Recommended products, best first."""
 
     results: list[ScoredProduct]
 
 
-class TagProduct(BaseModel):
+class TagProduct(Answer):
     """A product carrying a tag, with the edge's provenance."""
 
     id: str
@@ -162,7 +168,7 @@ class TagProduct(BaseModel):
     score: float | None = None
 
 
-class TagProductsPage(BaseModel):
+class TagProductsPage(Answer):
     """One page of a tag's products; ``next_after`` fetches the next page."""
 
     tag_id: str
@@ -170,7 +176,7 @@ class TagProductsPage(BaseModel):
     next_after: str | None
 
 
-class TagMatch(BaseModel):
+class TagMatch(Answer):
     """An entity a text links to, with the linker's probability."""
 
     id: str
@@ -179,7 +185,7 @@ class TagMatch(BaseModel):
     score: float
 
 
-class TagSearch(BaseModel):
+class TagSearch(Answer):
     """Entities for a text: the linker's decision and its nearest candidates.
 
     Attributes:
@@ -207,7 +213,7 @@ class TagTextRequest(Strict):
     source: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")] | None = None
 
 
-class PredictedTag(BaseModel):
+class PredictedTag(Answer):
     """A tag the tagger gives the text, above its calibrated threshold."""
 
     label: str
@@ -215,7 +221,7 @@ class PredictedTag(BaseModel):
     score: float
 
 
-class TaggedText(BaseModel):
+class TaggedText(Answer):
     """The tagger's tags for a text."""
 
     source: str
@@ -223,7 +229,7 @@ class TaggedText(BaseModel):
     tags: list[PredictedTag]
 
 
-class ProposedTag(BaseModel):
+class ProposedTag(Answer):
     """A proposed product tag awaiting review."""
 
     product_id: str
@@ -238,7 +244,7 @@ class ProposedTag(BaseModel):
     surface: str | None
 
 
-class CandidateEntity(BaseModel):
+class CandidateEntity(Answer):
     """A tag generated from text that linked to no entity, with the nearest entities."""
 
     tag_id: str
@@ -250,7 +256,7 @@ class CandidateEntity(BaseModel):
     products: int
 
 
-class ReviewQueue(BaseModel):
+class ReviewQueue(Answer):
     """What awaits review, least confident first."""
 
     proposals: list[ProposedTag]
@@ -299,14 +305,14 @@ class DecisionsRequest(Strict):
     decisions: Annotated[list[Decision], Field(min_length=1, max_length=HARD_MAX_ITEMS)]
 
 
-class NotApplied(BaseModel):
+class NotApplied(Answer):
     """A decision that changed nothing, and why."""
 
     index: int
     reason: str
 
 
-class DecisionsResult(BaseModel):
+class DecisionsResult(Answer):
     """What a batch of decisions changed."""
 
     reviewer: str
@@ -314,13 +320,13 @@ class DecisionsResult(BaseModel):
     not_applied: list[NotApplied]
 
 
-class Health(BaseModel):
+class Health(Answer):
     """Liveness."""
 
     status: Literal["ok"]
 
 
-class Readiness(BaseModel):
+class Readiness(Answer):
     """Whether the service can answer: Neo4j reachable, models loaded (or why not)."""
 
     ready: bool

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
-from taggraph.api.settings import ApiSettings, Role
+from taggraph.settings import ApiSettings, Role
 
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="A key from TAGGRAPH_API_KEYS.")
 
@@ -42,7 +42,7 @@ def require(role: Role) -> Callable[..., Principal]:
     """A dependency that answers 401 without a valid key and 403 when its role is below ``role``."""
 
     def dependency(request: Request, key: Annotated[str | None, Security(API_KEY_HEADER)]) -> Principal:
-        principal = identify(request.app.state.service.settings, key)
+        principal = identify(request.app.state.service.settings.api, key)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from safetensors import SafetensorError
 
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.errors import ModelArtifactError
 
 
 def sha256_of(*paths: Path) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.cypher import load_cypher, statement_names
-from taggraph.graph.errors import InputError
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 
 FOLDER = "browse"
 MAX_STRING_CHARS = 1000

@@ -14,9 +14,9 @@ from neo4j import (
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
+from taggraph.errors import ConfigurationError, Neo4jUnavailableError
 from taggraph.graph.cypher import load_cypher
-from taggraph.graph.errors import ConfigurationError, Neo4jUnavailableError
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 
 Record = dict[str, Any]
 

@@ -4,7 +4,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from taggraph.graph.errors import CypherNotFoundError
+from taggraph.errors import CypherNotFoundError
 
 _NAME = re.compile(r"^[a-z_]+/[a-z0-9_]+$")
 

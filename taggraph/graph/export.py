@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
 
 EdgeType = tuple[str, str, str]
 NODE_STATEMENTS = {

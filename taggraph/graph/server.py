@@ -18,8 +18,8 @@ import psutil
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
-from taggraph.graph.errors import ServerError
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.errors import ServerError
+from taggraph.settings import Neo4jSettings
 
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 _ADMIN_ENTRY_POINT = "org.neo4j.server.startup.Neo4jAdminCommand"

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 
 
 class Checkpoint:

@@ -9,8 +9,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from typer.exceptions import TyperException
 
-from taggraph.encoders.errors import ModelArtifactError
-from taggraph.graph.errors import TaggraphError
+from taggraph.errors import TaggraphError
 from taggraph.jobs.commands import browse, extractor, gnn, graph, ingest, linker, neo4j, serve, tagger
 from taggraph.jobs.commands.runtime import errors
 
@@ -74,23 +73,30 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("error: interrupted; running the same command again resumes")
         return EXIT_INTERRUPTED
-    except (TaggraphError, ModelArtifactError) as error:
+    except TaggraphError as error:
         errors.print(f"error: {error}", markup=False)
         return EXIT_ERROR
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            f"{_variable(problem['loc'])} ({'.'.join(map(str, problem['loc']))}): {problem['msg']}"
             for problem in error.errors()
         )
         errors.print(f"error: invalid setting: {problems}", markup=False)
         return EXIT_USAGE
     except SettingsError as error:
-        errors.print(f"error: invalid setting: {error}", markup=False)
+        section = str(error).split('"')[1] if str(error).count('"') >= 2 else ""
+        where = f" (TAGGRAPH_{section.upper()}_* variables)" if section else ""
+        errors.print(f"error: invalid setting{where}: {error}: {error.__cause__}", markup=False)
         return EXIT_USAGE
     except Neo4jError as error:
         errors.print(f"error: Neo4j refused the request: {error.code}: {error.message}", markup=False)
         return EXIT_ERROR
     return result if isinstance(result, int) else 0
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    """The environment variable of a setting's location, such as ``TAGGRAPH_NEO4J_BOLT_PORT``."""
+    return "TAGGRAPH_" + "_".join(str(part) for part in location[:2]).upper()
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 import json
 from typing import Any
 
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
 
 
 def record_run(executor: GraphExecutor, run_id: str, kind: str, **properties: Any) -> None:

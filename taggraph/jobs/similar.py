@@ -4,15 +4,9 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from taggraph.core.similar import similar_rows
 from taggraph.graph.connection import GraphExecutor
 from taggraph.jobs.runs import record_run
-
-SCAN = 50
-
-
-def similar_rows(executor: GraphExecutor, product_id: str, k: int) -> list[dict[str, object]]:
-    """The ``k`` products most like ``product_id`` by shared tags, category and brand."""
-    return executor.read("read/similar_products", product_id=product_id, k=k, scan=SCAN)
 
 
 def build_similar_lists(

@@ -10,9 +10,8 @@ import faiss
 import numpy as np
 
 from taggraph.encoders.artifacts import require_files, write_directory
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.errors import LinkerIndexError, ModelArtifactError
 from taggraph.linker.entities import Entity, vocabulary_version
-from taggraph.linker.errors import LinkerIndexError
 
 EXACT = "exact"
 HNSW = "hnsw"

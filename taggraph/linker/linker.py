@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from taggraph.errors import LinkerIndexError
 from taggraph.linker.entities import Entity
-from taggraph.linker.errors import LinkerIndexError
 from taggraph.linker.index import Embedder, EntityIndex
 from taggraph.linker.scoring import CharacterSimilarity, LinkScorer, candidate_features
 from taggraph.linker.text import normalise

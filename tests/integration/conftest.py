@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from taggraph.core.identity import Pseudonymiser
+from taggraph.errors import Neo4jUnavailableError
 from taggraph.graph.connection import GraphExecutor, create_driver
-from taggraph.graph.errors import Neo4jUnavailableError
 from taggraph.graph.schema import apply_schema, clear_graph
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.ingest.pipeline import IngestReport, run_ingest
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
+from taggraph.settings import Neo4jSettings, Settings
 from tests.support.catalog import ingest_all
 
 
@@ -26,7 +26,7 @@ def neo4j_settings() -> Neo4jSettings:
     mode = os.environ.get("TAGGRAPH_TEST_NEO4J")
     if mode is None:
         pytest.skip("integration tests run through scripts/test.sh, which starts their Neo4j")
-    return Neo4jSettings()
+    return Settings().neo4j
 
 
 @pytest.fixture(scope="session")

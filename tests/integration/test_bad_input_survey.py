@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import graph_stats
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.cli import app as cli_app
 from taggraph.jobs.cli import main
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import KEYS, ready_client
 
 HOSTILE_TEXT = [

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.export import read_snapshot
 from taggraph.graph.schema import clear_graph
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ, ready_client
 
 pytestmark = pytest.mark.slow

@@ -24,9 +24,9 @@ from taggraph.graph import server
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import embedding_counts, graph_stats, tag_edge_counts
 from taggraph.graph.schema import clear_graph
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
+from taggraph.settings import Neo4jSettings
 from tests.support.catalog import first_rows
 from tests.support.tagging import tiny_encoder_for, train_tiny_tagger
 
@@ -101,7 +101,7 @@ def cli(executor: GraphExecutor, tmp_path: Path) -> Cli:
         "TAGGRAPH_MODELS_DIR": str(tmp_path / "models"),
         "TAGGRAPH_NEO4J_RETRY_TIME_S": "3",
         "TAGGRAPH_NEO4J_CONNECT_TIMEOUT_S": "2",
-        "TAGGRAPH_PRECISION": "fp32",
+        "TAGGRAPH_TAGGER_PRECISION": "fp32",
     }
     return Cli(env, tmp_path)
 

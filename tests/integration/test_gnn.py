@@ -8,13 +8,13 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from taggraph.core.decisions import Decision, apply_decisions
 from taggraph.encoders.embedder import TextEmbedder
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.training import GNNConfig
 from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.errors import ModelArtifactError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.decisions import TagDecision, record_decisions
 from taggraph.graph.export import HAS_TAG, IN_CATEGORY, INTERACTED, read_snapshot, to_networkx, write_parquet
 from taggraph.graph.reader import graph_stats, product_tags
 from taggraph.jobs.cli import main
@@ -126,10 +126,10 @@ def test_refine_writes_fused_proposals_and_leaves_human_decisions(
     product = graph.read("read/product_id_page", source="myntra", after="", since=None, limit=1)[0]["id"]
     catalog = [row["tag_id"] for row in product_tags(graph, product) if row["source"] == "catalog"]
     decisions = [
-        TagDecision(product, catalog[0], "rejected", "ana"),
-        TagDecision(product, catalog[1], "approved", "ana"),
+        Decision("reject", catalog[0], product),
+        Decision("approve", catalog[1], product),
     ]
-    record_decisions(graph, decisions)
+    apply_decisions(graph, decisions, "ana")
     before = {row["tag_id"]: row for row in product_tags(graph, product) if row["source"] == "human"}
     counts = run_refine(graph, model, tagger, embedder, page_size=64)
     assert counts["products"] == ROWS

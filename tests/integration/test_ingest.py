@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from taggraph.core.decisions import Decision, apply_decisions
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.decisions import TagDecision, record_decisions
 from taggraph.graph.reader import graph_stats, product, product_tags
 from taggraph.graph.schema import clear_graph
 from taggraph.jobs.ingest.sources.base import SourceContext
@@ -112,12 +112,13 @@ def test_reingest_keeps_human_decisions_and_updates_catalog_facts(
     path = tmp_path / "styles.csv"
     path.write_text(header + "7,Men,Apparel,Topwear,Shirts,Blue,Fall,2011,Casual,Blue Shirt\n")
     ingest(MyntraSource(context), path)
-    record_decisions(
+    apply_decisions(
         executor,
         [
-            TagDecision("myntra:7", "tag:season:fall", "rejected", "ana"),
-            TagDecision("myntra:7", "tag:usage:casual", "approved", "ana"),
+            Decision("reject", "tag:season:fall", "myntra:7"),
+            Decision("approve", "tag:usage:casual", "myntra:7"),
         ],
+        "ana",
     )
     path.write_text(header + "7,Men,Apparel,Topwear,Shirts,Navy Blue,Fall,2011,Formal,Blue Shirt\n")
     ingest(MyntraSource(context), path)

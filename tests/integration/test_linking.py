@@ -6,21 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from taggraph.core.decisions import Decision, apply_decisions
+from taggraph.core.entities import read_entities
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.tagger.attributes import AttributeExample
 from taggraph.encoders.tagger.extractor_training import ExtractorConfig, train_extractor
+from taggraph.errors import InputError, LinkerIndexError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.decisions import TagDecision, record_decisions
-from taggraph.graph.errors import InputError
 from taggraph.graph.reader import product_tags, tag_edge_counts
 from taggraph.jobs.cli import main
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.linking.build import LabelledQuery, build_linker
-from taggraph.jobs.linking.entities import read_entities
 from taggraph.jobs.linking.run import UNKNOWN_PRODUCT, run_linking
 from taggraph.linker.entities import vocabulary_version
-from taggraph.linker.errors import LinkerIndexError
 from taggraph.linker.linker import Linker
 from tests.support.catalog import MYNTRA_HEADER, first_rows
 from tests.support.tiny_encoder import make_tiny_encoder
@@ -122,13 +121,8 @@ def test_human_decisions_survive_a_relink(graph: GraphExecutor, linker: Linker, 
     products = ids(graph, 5)
     path = write_rows(tmp_path / "generated.jsonl", generated(products))
     run_linking(graph, linker, path, tmp_path / "rejects.jsonl", tmp_path / "state")
-    record_decisions(
-        graph,
-        [
-            TagDecision(products[2], "tag:colour:tartan-zebra-stripe", "rejected", "ana"),
-            TagDecision(products[3], "tag:gender:men", "approved", "ben"),
-        ],
-    )
+    apply_decisions(graph, [Decision("reject", "tag:colour:tartan-zebra-stripe", products[2])], "ana")
+    apply_decisions(graph, [Decision("approve", "tag:gender:men", products[3])], "ben")
     run_linking(graph, linker, path, tmp_path / "rejects.jsonl", tmp_path / "state")
     rejected = edges(graph, products[2])["tag:colour:tartan-zebra-stripe"]
     assert (rejected["source"], rejected["status"], rejected["reviewer"]) == ("human", "rejected", "ana")

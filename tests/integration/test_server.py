@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from taggraph.errors import ServerError
 from taggraph.graph import server
-from taggraph.graph.errors import ServerError
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.cli import main
+from taggraph.settings import Neo4jSettings
 
 
 def free_port() -> int:

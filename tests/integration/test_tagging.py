@@ -4,18 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.core.decisions import Decision, apply_decisions
+from taggraph.core.labelled_products import read_labelled_products
+from taggraph.core.vocabulary import TaggerJob, check_vocabulary
 from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.errors import InputError, ModelArtifactError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.decisions import TagDecision, record_decisions
-from taggraph.graph.errors import InputError
 from taggraph.graph.reader import product_tags, tag_edge_counts
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.runs import run_started_at
-from taggraph.jobs.tagging.dataset import read_labelled_products
-from taggraph.jobs.tagging.proposals import TEXT_TOO_LONG, UNKNOWN_ID, check_vocabulary, run_tagging
-from taggraph.jobs.tagging.training import TaggerJob, load_splits
+from taggraph.jobs.tagging.proposals import TEXT_TOO_LONG, UNKNOWN_ID, run_tagging
+from taggraph.jobs.tagging.training import load_splits
 from tests.support.catalog import MYNTRA_HEADER, first_rows
 from tests.support.tagging import tiny_encoder_for, train_tiny_tagger
 
@@ -68,12 +68,13 @@ def test_human_decisions_survive_a_retag(executor: GraphExecutor, tagger: Tagger
     ids = product_ids(executor, ROWS)
     tagged = [(pid, row) for pid in ids for row in product_tags(executor, pid) if row["source"] == "tagger"]
     (rejected_product, rejected), (approved_product, approved) = tagged[0], tagged[-1]
-    record_decisions(
+    apply_decisions(
         executor,
         [
-            TagDecision(rejected_product, rejected["tag_id"], "rejected", "ana"),
-            TagDecision(approved_product, approved["tag_id"], "approved", "ana"),
+            Decision("reject", rejected["tag_id"], rejected_product),
+            Decision("approve", approved["tag_id"], approved_product),
         ],
+        "ana",
     )
     run_tagging(executor, tagger, tmp_path / "state")
     after = {row["tag_id"]: row for row in product_tags(executor, rejected_product)}

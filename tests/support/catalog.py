@@ -2,15 +2,15 @@
 
 from pathlib import Path
 
+from taggraph.core.identity import load_pseudonymiser
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.ingest.pipeline import run_ingest
-from taggraph.jobs.ingest.pseudonym import load_pseudonymiser
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
-from taggraph.jobs.settings import IngestSettings
+from taggraph.settings import Settings
 
 MYNTRA_HEADER = (
     "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
@@ -30,7 +30,7 @@ SEQUENCES = "u1 1 2 3\nu2 1 2 4\nu3 5\n"
 
 def ingest_all(executor: GraphExecutor, demo_dir: Path, folder: Path) -> None:
     """Ingest 300 Myntra rows, 150 Flipkart rows and the shop's sequences."""
-    context = SourceContext(pseudonymiser=load_pseudonymiser(IngestSettings()))
+    context = SourceContext(pseudonymiser=load_pseudonymiser(Settings()))
     myntra = first_rows(demo_dir / "myntra_styles.csv", 300, folder / "styles.csv")
     flipkart = first_rows(demo_dir / "flipkart.csv", 150, folder / "flipkart.csv")
     (folder / "shop.txt").write_text(SEQUENCES)

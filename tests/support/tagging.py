@@ -3,10 +3,11 @@
 import csv
 from pathlib import Path
 
+from taggraph.core.vocabulary import TaggerJob
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.connection import GraphExecutor
-from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+from taggraph.jobs.tagging.training import load_splits, train_job
 from tests.support.tiny_encoder import make_tiny_encoder
 
 

@@ -2,14 +2,14 @@
 
 import pytest
 
+from taggraph.errors import InputError
 from taggraph.graph.browse import (
     browse_queries,
     browse_query,
     browser_address,
     browser_parameters,
 )
-from taggraph.graph.errors import InputError
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 
 EXPECTED = {
     "candidates",

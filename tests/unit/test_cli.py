@@ -82,7 +82,7 @@ def test_invalid_setting(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     monkeypatch.setenv("TAGGRAPH_NEO4J_BOLT_PORT", "seventy")
     code, _, err = run(capsys, "graph", "stats")
     assert code == 2
-    assert_one_clear_line(err, "invalid setting: bolt_port")
+    assert_one_clear_line(err, "invalid setting: TAGGRAPH_NEO4J_BOLT_PORT (neo4j.bolt_port)")
 
 
 @pytest.mark.parametrize("flag", ["--batch-size=0", "--batch-size=abc", "--bogus"])
@@ -269,7 +269,7 @@ def test_bad_linking_setting(capsys: pytest.CaptureFixture[str], monkeypatch: py
     monkeypatch.setenv("TAGGRAPH_LINKER_EXACT_MAX", "0")
     code, _, err = run(capsys, "linker", "build")
     assert code == 2
-    assert_one_clear_line(err, "linker_exact_max")
+    assert_one_clear_line(err, "TAGGRAPH_LINKER_EXACT_MAX")
 
 
 def test_serve_with_malformed_keys_is_one_clear_line(
@@ -278,7 +278,7 @@ def test_serve_with_malformed_keys_is_one_clear_line(
     monkeypatch.setenv("TAGGRAPH_API_KEYS", '{"a": {"key": "short", "role": "read"}}')
     code, _, err = run(capsys, "serve")
     assert code == 2
-    assert_one_clear_line(err, "invalid setting: keys")
+    assert_one_clear_line(err, "invalid setting: TAGGRAPH_API_KEYS (api.keys")
 
 
 @pytest.mark.parametrize("flag", ["--port=0", "--port=http", "--workers=0", "--bogus"])

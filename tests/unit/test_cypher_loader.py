@@ -1,7 +1,7 @@
 import pytest
 
+from taggraph.errors import CypherNotFoundError
 from taggraph.graph.cypher import load_cypher, statement_names
-from taggraph.graph.errors import CypherNotFoundError
 
 
 def test_loads_a_statement_by_name() -> None:

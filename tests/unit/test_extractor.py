@@ -6,13 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.tagger.attributes import AttributeExample, Extraction, category_attributes, value_spans
 from taggraph.encoders.tagger.extraction_metrics import extraction_scores, outcome
 from taggraph.encoders.tagger.extractor import SpanExtractor, decode_span
 from taggraph.encoders.tagger.extractor_training import ExtractorConfig, train_extractor
 from taggraph.encoders.tagger.gazetteer import Gazetteer
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError, ModelArtifactError
 from taggraph.jobs.extraction.examples import read_example_files, read_examples
 from taggraph.jobs.ingest.rejects import RejectsFile
 from tests.support.tiny_encoder import make_tiny_encoder

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.fusion import Fusion
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.network import HeteroSAGE, LinkScorer
 from taggraph.encoders.gnn.sampling import InEdges, NeighbourSampler
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, train_link_model
 from taggraph.encoders.tagger.metrics import mean_average_precision
+from taggraph.errors import ModelArtifactError
 
 PRODUCTS, CATEGORIES, TAGS = 240, 6, 6
 

@@ -1,4 +1,14 @@
-"""The import rules of ARCHITECTURE.md, checked on the source and on a live interpreter."""
+"""The layering rules, checked on the source and on a live interpreter.
+
+- ``errors`` and ``settings`` import nothing of taggraph; every package may import them.
+- ``graph`` imports no other package of taggraph and no model library.
+- ``encoders`` never imports ``graph``, ``linker``, ``core``, ``api`` or ``jobs``.
+- ``linker`` may import ``encoders``; never ``graph``, ``core``, ``api`` or ``jobs``.
+- ``core`` may import ``graph``, ``encoders`` and ``linker``; never ``api`` or ``jobs``.
+- ``api`` never imports ``jobs``; nothing imports ``api`` but the command that serves it.
+- Route modules import only ``api`` and ``core``: they parse, call core, shape the answer.
+- Cypher lives only in ``cypher/*.cypher``.
+"""
 
 import ast
 import re
@@ -10,11 +20,22 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "taggraph"
 HEAVY = ("torch", "faiss", "transformers", "sentence_transformers", "torch_geometric")
+PACKAGES = ("graph", "encoders", "linker", "core", "api", "jobs")
 FORBIDDEN = {
-    "graph": ("taggraph.encoders", "taggraph.linker", "taggraph.jobs", "taggraph.api", *HEAVY),
-    "encoders": ("taggraph.graph", "taggraph.linker", "taggraph.api", "taggraph.jobs"),
-    "linker": ("taggraph.graph", "taggraph.api", "taggraph.jobs"),
+    "graph": (
+        "taggraph.encoders",
+        "taggraph.linker",
+        "taggraph.core",
+        "taggraph.jobs",
+        "taggraph.api",
+        *HEAVY,
+    ),
+    "encoders": ("taggraph.graph", "taggraph.linker", "taggraph.core", "taggraph.api", "taggraph.jobs"),
+    "linker": ("taggraph.graph", "taggraph.core", "taggraph.api", "taggraph.jobs"),
+    "core": ("taggraph.api", "taggraph.jobs"),
+    "api": ("taggraph.jobs",),
 }
+API_STARTER = Path("jobs/commands/serve.py")
 CYPHER_IN_PYTHON = re.compile(
     r"\b(MATCH|MERGE|CREATE|UNWIND|DETACH DELETE)\b\s*[(\[$]|\bRETURN\b\s+\w+\s*(AS|,)"
 )
@@ -41,15 +62,48 @@ def test_package_imports_only_what_it_may(package: str) -> None:
     assert offences == []
 
 
-def test_nothing_outside_jobs_and_api_imports_them() -> None:
-    offences = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        owner = path.relative_to(PACKAGE).parts[0]
-        for module in imported_modules(path):
-            for target in ("jobs", "api"):
-                if module.startswith(f"taggraph.{target}") and owner not in ("jobs", "api"):
-                    offences.append(f"{path.relative_to(PACKAGE)} imports {module}")
+def test_nothing_imports_jobs_but_jobs() -> None:
+    offences = [
+        f"{path.relative_to(PACKAGE)} imports {module}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] != "jobs"
+        for module in imported_modules(path)
+        if module.startswith("taggraph.jobs")
+    ]
     assert offences == []
+
+
+def test_nothing_imports_api_but_api_and_the_command_that_serves_it() -> None:
+    offences = [
+        f"{path.relative_to(PACKAGE)} imports {module}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).parts[0] != "api" and path.relative_to(PACKAGE) != API_STARTER
+        for module in imported_modules(path)
+        if module.startswith("taggraph.api")
+    ]
+    assert offences == []
+
+
+@pytest.mark.parametrize("module", ["errors", "settings"])
+def test_shared_modules_import_nothing_of_taggraph(module: str) -> None:
+    assert {
+        name for name in imported_modules(PACKAGE / f"{module}.py") if name.startswith("taggraph")
+    } == set()
+
+
+def test_routes_import_only_api_and_core() -> None:
+    offences = [
+        f"{path.relative_to(PACKAGE)} imports {module}"
+        for path in sorted((PACKAGE / "api" / "routes").glob("*.py"))
+        for module in imported_modules(path)
+        if module.startswith("taggraph") and not module.startswith(("taggraph.api", "taggraph.core"))
+    ]
+    assert offences == []
+
+
+def test_every_package_is_ruled() -> None:
+    packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+    assert packages - {"cypher"} == set(PACKAGES)
 
 
 def test_importing_graph_loads_no_heavy_package() -> None:

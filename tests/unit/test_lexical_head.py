@@ -8,7 +8,6 @@ import pytest
 import torch
 from transformers import AutoTokenizer
 
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.lexical import LexicalHead
 from taggraph.encoders.tagger.lexical_training import FrozenSplit, LexicalConfig, fit_lexical_head
@@ -17,6 +16,7 @@ from taggraph.encoders.tagger.objective import kind_groups, output_width, with_u
 from taggraph.encoders.tagger.onnx_runtime import OnnxTagger, export_onnx
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.encoders.tagger.training import TrainingConfig, train_tagger
+from taggraph.errors import ModelArtifactError
 from taggraph.jobs.tagging.evaluation import without_lexical_head
 from tests.support.tiny_encoder import make_tiny_encoder
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from taggraph.encoders.embedder import TextEmbedder
+from taggraph.errors import LinkerIndexError
 from taggraph.jobs.ingest.fields import RowError
 from taggraph.jobs.linking.run import parse_generated_tag
 from taggraph.linker.entities import Entity, vocabulary_version
-from taggraph.linker.errors import LinkerIndexError
 from taggraph.linker.index import HNSW, EntityIndex
 from taggraph.linker.linker import ALIAS, INVALID, NIL, SEARCH, Linker
 from taggraph.linker.scoring import LinkScorer

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from taggraph.graph.errors import ConfigurationError
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser, load_pseudonymiser
-from taggraph.jobs.settings import IngestSettings
+from taggraph.core.identity import Pseudonymiser, load_pseudonymiser
+from taggraph.errors import ConfigurationError
+from taggraph.settings import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def test_short_key_is_refused() -> None:
 
 
 def test_key_file_is_created_once_private(tmp_path: Path) -> None:
-    settings = IngestSettings(pseudonym_key_file=tmp_path / "key")
+    settings = Settings(pseudonym_key_file=tmp_path / "key")
     first = load_pseudonymiser(settings).user_id("s", "1")
     assert stat.S_IMODE((tmp_path / "key").stat().st_mode) == 0o600
     assert load_pseudonymiser(settings).user_id("s", "1") == first
@@ -37,4 +37,4 @@ def test_key_file_is_created_once_private(tmp_path: Path) -> None:
 def test_corrupt_key_file_gives_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "key").write_text("not hex")
     with pytest.raises(ConfigurationError, match="TAGGRAPH_PSEUDONYM_KEY"):
-        load_pseudonymiser(IngestSettings(pseudonym_key_file=tmp_path / "key"))
+        load_pseudonymiser(Settings(pseudonym_key_file=tmp_path / "key"))

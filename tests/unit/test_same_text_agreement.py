@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from taggraph.core.labelled_products import LabelledProduct
 from taggraph.encoders.tagger.labels import LabelSpace
-from taggraph.jobs.tagging.dataset import LabelledProduct
 from taggraph.jobs.tagging.evaluation import Splits, calibrated_metrics, same_text_agreement, seen_in_training
 
 SPACE = LabelSpace(("colour:Blue", "colour:Red", "season:Summer", "season:Winter"))

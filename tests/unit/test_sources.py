@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from taggraph.graph.errors import InputError
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser
+from taggraph.core.identity import Pseudonymiser
+from taggraph.errors import InputError
 from taggraph.jobs.ingest.records import ProductRecord, SourceRow
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource, parse_category_tree

@@ -9,7 +9,7 @@ import pytest
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.core.labelled_products import LabelledProduct
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import micro_f1
@@ -29,7 +29,8 @@ from taggraph.encoders.tagger.training import (
     frozen_embeddings,
     train_tagger,
 )
-from taggraph.jobs.tagging.dataset import LabelledProduct, unlisted_matrix
+from taggraph.errors import ModelArtifactError
+from taggraph.jobs.tagging.dataset import unlisted_matrix
 from taggraph.jobs.tagging.proposals import (
     DUPLICATE_ID,
     EMPTY_TEXT,

@@ -3,9 +3,9 @@
 from fastapi import APIRouter
 
 from taggraph.api.deps import ServiceDep, within
-from taggraph.api.recommend import Seeds, recommend, recommend_next, user_seeds
 from taggraph.api.schemas import RecommendationRequest, Recommendations
 from taggraph.api.security import Reader
+from taggraph.core.recommendations import Filters, RecommendationQuery, recommend_for
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
@@ -22,18 +22,11 @@ def post_recommendations(request: RecommendationRequest, service: ServiceDep, _:
     and by co-interaction. An unknown user gets recommendations from the other seeds only
     (none without them).
     """
-    k = within(request.k, service.settings.max_k, "k")
-    seeds = Seeds(
-        product_ids=list(dict.fromkeys(request.product_ids)), tags=list(dict.fromkeys(request.tags))
+    query = RecommendationQuery(
+        user_id=request.user_id,
+        product_ids=tuple(request.product_ids),
+        tags=tuple(request.tags),
+        k=within(request.k, service.settings.api.max_k, "k"),
+        filters=Filters(**request.filters.model_dump()),
     )
-    if request.user_id is not None:
-        history = user_seeds(service.executor, service.graph_user_id(request.user_id))
-        seeds.product_ids = list(dict.fromkeys([*history, *seeds.product_ids]))
-        seeds.history = set(history)
-        recommender = service.models.recommender if service.models is not None else None
-        if recommender is not None and not seeds.tags:
-            latest = list(dict.fromkeys([*request.product_ids, *history]))
-            ranked = recommend_next(service.executor, recommender, latest, seeds.history, k, request.filters)
-            if ranked is not None:
-                return Recommendations(results=ranked)
-    return Recommendations(results=recommend(service.executor, seeds, k, request.filters))
+    return Recommendations.model_validate({"results": recommend_for(service, query)})

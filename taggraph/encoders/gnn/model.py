@@ -8,9 +8,9 @@ from typing import Any
 from safetensors.torch import load_file, save_file
 
 from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.network import HeteroSAGE, LinkScorer
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, TrainedLinkModel
+from taggraph.errors import ModelArtifactError
 
 FILES = ("model.safetensors", "gnn.json")
 

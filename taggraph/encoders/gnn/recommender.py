@@ -10,8 +10,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.next_item import PADDING, InteractionGraph, NextItemConfig, NextItemGNN
+from taggraph.errors import ModelArtifactError
 
 FILES = ("model.safetensors", "recommender.json")
 

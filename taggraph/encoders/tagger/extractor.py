@@ -22,9 +22,9 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, BatchEncoding, PreTrainedTokenizerBase
 
 from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.precision import use_bf16
 from taggraph.encoders.tagger.attributes import Extraction
+from taggraph.errors import ModelArtifactError
 
 OUTSIDE, BEGIN, INSIDE = 0, 1, 2
 FILES = ("config.json", "model.safetensors", "attributes.json", "extractor.json")

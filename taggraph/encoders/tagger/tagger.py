@@ -13,13 +13,13 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.precision import use_bf16
 from taggraph.encoders.tagger.batching import length_sorted_batches
 from taggraph.encoders.tagger.decoding import decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.network import TaggerNetwork
 from taggraph.encoders.tagger.objective import kind_groups, kind_probabilities, output_width
+from taggraph.errors import ModelArtifactError
 
 FILES = ("config.json", "model.safetensors", "labels.json", "thresholds.json", "tagger.json")
 

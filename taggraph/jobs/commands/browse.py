@@ -16,14 +16,14 @@ from taggraph.graph.browse import (
     browser_parameters,
     run_browse_query,
 )
-from taggraph.graph.settings import Neo4jSettings
-from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.jobs.commands.runtime import console, open_graph, settings_of
 
 MAX_CELL_CHARS = 80
 wide = Console(width=1000, highlight=False, emoji=False)  # to a file or pipe: as wide as the rows are
 
 
 def browse(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Query to run; without it, the list.")] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="A parameter as name=value. Repeat.")
@@ -38,7 +38,7 @@ def browse(
     The queries live in taggraph/cypher/browse/; each runs in a read transaction, so none can
     change the graph.
     """
-    settings = Neo4jSettings()
+    settings = settings_of(ctx).neo4j
     if name is None:
         _print_catalogue(browse_queries())
         console.print(f"\nNeo4j Browser: {browser_address(settings)}", soft_wrap=True)

@@ -12,12 +12,11 @@ import typer
 from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from taggraph.graph.errors import InputError
-from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.core.identity import source_name
+from taggraph.errors import InputError
+from taggraph.jobs.commands.runtime import console, open_graph, settings_of
 from taggraph.jobs.extraction.examples import ExampleFile, read_example_files
 from taggraph.jobs.extraction.kinds import attribute_kinds
-from taggraph.jobs.ingest.records import source_name
-from taggraph.jobs.settings import LinkingSettings
 
 app = typer.Typer(help="Train and evaluate the attribute-value extractor.")
 
@@ -26,6 +25,7 @@ Files = Annotated[list[Path], typer.Argument(help="Attribute files (JSON Lines, 
 
 @app.command()
 def train(
+    ctx: typer.Context,
     files: Files,
     test: Annotated[
         list[Path] | None, typer.Option(help="Test file, scored beside the gazetteer. Repeat.")
@@ -47,7 +47,7 @@ def train(
     from taggraph.encoders.tagger.extractor_training import ExtractorConfig
     from taggraph.jobs.extraction.training import compare_with_gazetteer, train_on_examples
 
-    settings = LinkingSettings()
+    settings = settings_of(ctx)
     target = check_writable(out or settings.models_dir / "extractor", "extractor")
     rejects = settings.rejects_dir / "extractor.rejects.jsonl"
     training = read_example_files(files, rejects)
@@ -83,6 +83,7 @@ def train(
 
 @app.command(name="eval")
 def eval_(
+    ctx: typer.Context,
     model: Annotated[Path, typer.Argument(help="Model directory written by `taggraph extractor train`.")],
     test: Annotated[list[Path], typer.Option(help="Test file. Repeat.")],
     train: Annotated[list[Path], typer.Option(help="Training file, for the gazetteer baseline. Repeat.")],
@@ -92,7 +93,7 @@ def eval_(
     from taggraph.jobs.extraction.training import compare_with_gazetteer
 
     extractor = SpanExtractor.load(model)
-    settings = LinkingSettings()
+    settings = settings_of(ctx)
     training = read_example_files(train, settings.rejects_dir / "extractor.rejects.jsonl")
     tests = read_example_files(test, settings.rejects_dir / "extractor-test.rejects.jsonl")
     _print_files([*training, *tests])
@@ -102,6 +103,7 @@ def eval_(
 
 
 def extract(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="Product source, such as myntra.")],
     model: Annotated[
         Path | None, typer.Option(help="Extractor directory (default: <models-dir>/extractor).")
@@ -124,16 +126,16 @@ def extract(
     from taggraph.jobs.extraction.extract import run_extraction
     from taggraph.jobs.tagging.proposals import read_id_file
 
-    settings = LinkingSettings()
+    settings = settings_of(ctx)
     source_name(source)
     kinds = attribute_kinds(attribute_kind or ())
     id_list, id_skips = read_id_file(ids) if ids is not None else (None, None)
     if id_list is not None and not id_list:
         raise InputError(f"{ids} holds no product id")
     extractor = SpanExtractor.load(model or settings.models_dir / "extractor")
-    extractor.set_precision(settings.precision)
-    target = out or settings.generated_dir / f"{source}.jsonl"
-    with open_graph() as executor, _progress("extract", steps=False) as (progress, task):
+    extractor.set_precision(settings.tagger.precision)
+    target = out or settings.linker.generated_dir / f"{source}.jsonl"
+    with open_graph(settings.neo4j) as executor, _progress("extract", steps=False) as (progress, task):
         report = run_extraction(
             executor,
             extractor,
@@ -143,7 +145,7 @@ def extract(
             with_description=with_description,
             ids=id_list,
             page_size=settings.page_size,
-            max_text_chars=settings.max_text_chars,
+            max_text_chars=settings.tagger.max_text_chars,
             on_page=lambda count: progress.advance(task, count),
         )
     if id_skips:

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 from taggraph.graph.export import read_snapshot, to_networkx, write_parquet
-from taggraph.jobs.commands.runtime import console, open_graph
-from taggraph.jobs.settings import TaggerSettings
+from taggraph.jobs.commands.runtime import console, open_graph, settings_of
+from taggraph.settings import GnnSettings
 
 app = typer.Typer(help="Train the graph neural network that refines the tagger's scores.")
 TaggerOption = Annotated[Path, typer.Option(help="The tagger model directory the GNN works beside.")]
@@ -47,22 +47,21 @@ def _finite(value: float, option: str) -> float:
     return value
 
 
-def _config(
-    settings: TaggerSettings, mini_batch: int | None, fanouts: list[int] | None, **values: Any
-) -> Any:
+def _config(settings: GnnSettings, mini_batch: int | None, fanouts: list[int] | None, **values: Any) -> Any:
     """GNN settings from the options, with mini-batching from the settings where not given."""
     from taggraph.encoders.gnn.training import GNNConfig
 
-    fanouts = fanouts or settings.gnn_fanouts
+    fanouts = fanouts or settings.fanouts
     layers = int(values.get("layers", 2))
     if len(fanouts) < layers:
         raise typer.BadParameter(f"{len(fanouts)} fanouts for {layers} layers: give one --fanout per layer")
-    batch = settings.gnn_mini_batch if mini_batch is None else mini_batch
+    batch = settings.mini_batch if mini_batch is None else mini_batch
     return GNNConfig(batch_size=batch, fanouts=list(fanouts), **values)
 
 
 @app.command()
 def train(
+    ctx: typer.Context,
     tagger: TaggerOption,
     epochs: Annotated[int, typer.Option(min=1, max=10_000)] = 200,
     hidden: Annotated[int, typer.Option(min=8, max=2048)] = 128,
@@ -80,18 +79,18 @@ def train(
     Products are split as the tagger's were; test products' tags are hidden from the graph. The
     table compares the tagger alone, the GNN alone and the fused score on the test split.
     """
+    from taggraph.core.vocabulary import TaggerJob
     from taggraph.encoders.artifacts import check_writable
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.jobs.gnn.refine import train_refiner
-    from taggraph.jobs.tagging.training import TaggerJob
 
-    settings = TaggerSettings()
+    settings = settings_of(ctx)
     text_tagger = Tagger.load(tagger)
     source = TaggerJob.of_model(text_tagger.meta).source
     target = check_writable(out or settings.models_dir / "gnn" / source, "GNN model")
     config = _config(
-        settings,
+        settings.gnn,
         mini_batch,
         fanout,
         hidden=hidden,
@@ -100,7 +99,7 @@ def train(
         lr=_finite(lr, "--lr"),
         seed=seed,
     )
-    with open_graph() as executor:
+    with open_graph(settings.neo4j) as executor:
         model, report = train_refiner(executor, text_tagger, TextEmbedder(settings.encoder), config)
     model.save(target)
     table = Table("scores", "micro-F1", "macro-F1", "P@1", "mAP", title="test split")
@@ -122,6 +121,7 @@ def train(
 
 @app.command()
 def recommender(
+    ctx: typer.Context,
     source: Annotated[
         list[str] | None,
         typer.Option(help="Product source whose products are ranked. Repeat; all when absent."),
@@ -147,7 +147,7 @@ def recommender(
     from taggraph.encoders.gnn.next_item import NextItemConfig
     from taggraph.jobs.gnn.recommender import train_recommender
 
-    settings = TaggerSettings()
+    settings = settings_of(ctx)
     target = check_writable(out or settings.models_dir / "recommender", "recommender")
     config = NextItemConfig(
         hidden=hidden,
@@ -158,7 +158,7 @@ def recommender(
         lr=_finite(lr, "--lr"),
         seed=seed,
     )
-    with open_graph() as executor:
+    with open_graph(settings.neo4j) as executor:
         ranker, report = train_recommender(
             executor,
             config,
@@ -175,6 +175,7 @@ def recommender(
 
 @app.command()
 def refine(
+    ctx: typer.Context,
     tagger: TaggerOption,
     model: Annotated[
         Path | None, typer.Option(help="GNN model directory (default: <models-dir>/gnn/<source>).")
@@ -190,16 +191,17 @@ def refine(
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.jobs.gnn.refine import run_refine
 
-    settings = TaggerSettings()
+    settings = settings_of(ctx)
     text_tagger = Tagger.load(tagger)
-    text_tagger.set_precision(settings.precision)
+    text_tagger.set_precision(settings.tagger.precision)
     graph_model = GraphModel.load(model or settings.models_dir / "gnn" / str(text_tagger.meta.get("source")))
-    with open_graph() as executor:
+    with open_graph(settings.neo4j) as executor:
         counts = run_refine(executor, graph_model, text_tagger, TextEmbedder(settings.encoder), page_size)
     console.print(f"{counts['products']:,} products scored, {counts['proposed']:,} fused proposals written")
 
 
 def embed(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="Folder of embeddings.parquet and embeddings.npz.")] = Path(
         "embeddings"
     ),
@@ -223,9 +225,9 @@ def embed(
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.jobs.gnn.embed import run_embed
 
-    settings = TaggerSettings()
-    config = _config(settings, mini_batch, fanout, hidden=hidden, epochs=epochs, seed=seed)
-    with open_graph() as executor:
+    settings = settings_of(ctx)
+    config = _config(settings.gnn, mini_batch, fanout, hidden=hidden, epochs=epochs, seed=seed)
+    with open_graph(settings.neo4j) as executor:
         report = run_embed(
             executor,
             TextEmbedder(settings.encoder),
@@ -251,6 +253,7 @@ class ExportFormat(StrEnum):
 
 
 def export(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Argument(help="Folder to write into.")],
     output: Annotated[
         ExportFormat, typer.Option("--format", help="pyg, networkx or parquet.")
@@ -268,7 +271,7 @@ def export(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
-    with open_graph() as executor:
+    with open_graph(settings_of(ctx).neo4j) as executor:
         snapshot = read_snapshot(executor, source or None)
     try:
         if output is ExportFormat.PARQUET:
@@ -282,7 +285,7 @@ def export(
             from taggraph.encoders.embedder import TextEmbedder
             from taggraph.jobs.gnn.dataset import write_pyg
 
-            written = write_pyg(snapshot, TextEmbedder(TaggerSettings().encoder), out)
+            written = write_pyg(snapshot, TextEmbedder(settings_of(ctx).encoder), out)
     except OSError as error:
         raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
     counts = ", ".join(f"{count:,} {name}" for name, count in snapshot.counts().items())

@@ -7,17 +7,17 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from taggraph.graph.errors import InputError
+from taggraph.core.identity import load_pseudonymiser
+from taggraph.errors import InputError
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.jobs.commands.runtime import console, open_graph, settings_of
 from taggraph.jobs.ingest.pipeline import IngestReport, run_ingest
-from taggraph.jobs.ingest.pseudonym import load_pseudonymiser
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.registry import SOURCES, build_source
-from taggraph.jobs.settings import IngestSettings
 
 
 def ingest(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help=f"One of: {', '.join(SOURCES)}.")],
     path: Annotated[Path, typer.Argument(help="Input file (a folder for instacart).")],
     mapping: Annotated[
@@ -42,17 +42,17 @@ def ingest(
     Re-running changes nothing; an interrupted run resumes. Rows that cannot be taken go to
     <rejects-dir>/<source>.rejects.jsonl with their row number and reason.
     """
-    settings = IngestSettings()
+    settings = settings_of(ctx)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     if not path.exists():
         raise InputError(f"no such file or folder: {path}")
-    context = SourceContext.from_settings(settings, load_pseudonymiser(settings))
+    context = SourceContext.from_settings(settings.ingest, load_pseudonymiser(settings))
     reader = build_source(source, context, path, mapping, source_name, category_separator)
     reader.check(path)
-    size = batch_size or settings.batch_size
+    size = batch_size or settings.ingest.batch_size
     options = [*(mapping or []), category_separator]
-    with open_graph() as executor:
+    with open_graph(settings.neo4j) as executor:
         writer = BatchWriter(executor, size)
         with Progress(
             SpinnerColumn(),

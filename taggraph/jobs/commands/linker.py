@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from taggraph.jobs.commands.runtime import console, open_graph
-from taggraph.jobs.settings import LinkingSettings
+from taggraph.jobs.commands.runtime import console, open_graph, settings_of
 
 app = typer.Typer(help="The FAISS index over graph entities that generated tags link to.")
 
@@ -19,6 +18,7 @@ IndexOption = Annotated[Path | None, typer.Option(help="Index folder (default: <
 
 @app.command()
 def build(
+    ctx: typer.Context,
     index: IndexOption = None,
     full: Annotated[bool, typer.Option(help="Rebuild from scratch instead of adding new entities.")] = False,
     tune: Annotated[
@@ -36,11 +36,11 @@ def build(
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.jobs.linking.build import build_linker, read_labelled_queries
 
-    settings = LinkingSettings()
+    settings = settings_of(ctx)
     labelled = (
         read_labelled_queries(tune, settings.rejects_dir / "linker-tuning.rejects.jsonl") if tune else None
     )
-    with open_graph() as executor:
+    with open_graph(settings.neo4j) as executor:
         embedder = TextEmbedder(settings.encoder)
         report = build_linker(
             executor,
@@ -48,7 +48,7 @@ def build(
             index or settings.models_dir / "linker",
             full=full,
             labelled=labelled,
-            exact_max=settings.linker_exact_max,
+            exact_max=settings.linker.exact_max,
         )
     how = f"rebuilt ({report.rebuilt})" if report.rebuilt else f"updated: {report.added:,} entities added"
     console.print(f"linker index at {report.path}: {report.entities:,} entities, {report.index_type}, {how}")
@@ -56,6 +56,7 @@ def build(
 
 
 def link(
+    ctx: typer.Context,
     file: Annotated[
         Path, typer.Argument(help="Generated tags (JSON Lines), such as `taggraph extract` writes.")
     ],
@@ -71,14 +72,14 @@ def link(
     catalog edges are never changed. Rows that cannot be taken go to
     <rejects-dir>/<file name>.rejects.jsonl.
     """
+    from taggraph.core.entities import read_entities
     from taggraph.encoders.embedder import TextEmbedder
-    from taggraph.jobs.linking.entities import read_entities
     from taggraph.jobs.linking.run import run_linking
     from taggraph.linker.entities import vocabulary_version
     from taggraph.linker.linker import Linker
 
-    settings = LinkingSettings()
-    with open_graph() as executor:
+    settings = settings_of(ctx)
+    with open_graph(settings.neo4j) as executor:
         embedder = TextEmbedder(settings.encoder)
         version = vocabulary_version(read_entities(executor))
         linker = Linker.load(index or settings.models_dir / "linker", embedder, version)

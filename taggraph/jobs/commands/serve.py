@@ -4,11 +4,11 @@ from typing import Annotated
 
 import typer
 
-from taggraph.api.settings import ApiSettings
-from taggraph.jobs.commands.runtime import errors
+from taggraph.jobs.commands.runtime import errors, settings_of
 
 
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to bind (TAGGRAPH_API_HOST).")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (TAGGRAPH_API_PORT).")] = None,
     workers: Annotated[
@@ -21,14 +21,20 @@ def serve(
     """
     import uvicorn
 
-    settings = ApiSettings()
-    if not settings.keys:
+    from taggraph.api.app import create_app
+
+    settings = settings_of(ctx)
+    api = settings.api
+    if not api.keys:
         errors.print("warning: TAGGRAPH_API_KEYS is empty, so every /v1 call is refused with 401")
+    workers = workers or api.workers
+    # One process serves the settings read here; several import the factory, each reading them.
+    app = create_app(settings) if workers == 1 else "taggraph.api.app:create_app"
     uvicorn.run(
-        "taggraph.api.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
+        app,
+        factory=workers > 1,
+        host=host or api.host,
+        port=port or api.port,
+        workers=workers,
         log_level="info",
     )

@@ -11,10 +11,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from taggraph.graph.errors import InputError
-from taggraph.jobs.commands.runtime import console, open_graph
+from taggraph.errors import InputError
+from taggraph.jobs.commands.runtime import console, open_graph, settings_of
 from taggraph.jobs.runs import record_run, run_started_at
-from taggraph.jobs.settings import TaggerSettings
 
 if TYPE_CHECKING:
     from taggraph.jobs.tagging.proposals import TaggingReport
@@ -24,6 +23,7 @@ app = typer.Typer(help="Fine-tune and evaluate the text tagger.")
 
 @app.command()
 def train(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="Product source to learn from, such as myntra.")],
     kind: Annotated[
         list[str] | None,
@@ -57,12 +57,13 @@ def train(
     Products are split by a hash of their id: 70% train, 10% validation (early stopping and
     per-tag thresholds), 20% test (the figures printed at the end).
     """
+    from taggraph.core.vocabulary import TaggerJob
     from taggraph.encoders.artifacts import check_writable
     from taggraph.encoders.tagger.training import TrainingConfig
     from taggraph.jobs.tagging.evaluation import test_metrics
-    from taggraph.jobs.tagging.training import TaggerJob, load_splits, train_job
+    from taggraph.jobs.tagging.training import load_splits, train_job
 
-    settings = TaggerSettings()
+    settings = settings_of(ctx)
     kinds = tuple(kind or ())
     job = TaggerJob(source, kinds, with_description, min_support, settings.encoder, include_reviewed)
     config = TrainingConfig(
@@ -75,7 +76,7 @@ def train(
         lexical_head=lexical_head,
     )
     target = check_writable(out or settings.models_dir / "tagger" / source, "tagger")
-    with open_graph() as executor:
+    with open_graph(settings.neo4j) as executor:
         splits = load_splits(executor, job)
         console.print(
             f"{source}: {len(splits.train):,} train / {len(splits.validation):,} validation / "
@@ -130,24 +131,25 @@ def train(
 
 @app.command(name="eval")
 def eval_(
+    ctx: typer.Context,
     model: Annotated[Path, typer.Argument(help="Model directory written by `taggraph tagger train`.")],
     baselines: Annotated[
         bool, typer.Option(help="Also run TF-IDF + logistic regression, zero-shot and kNN on the same split.")
     ] = True,
 ) -> None:
     """Evaluate a model on the held-out test split, beside three baselines."""
+    from taggraph.core.vocabulary import TaggerJob, check_vocabulary
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.jobs.tagging.evaluation import compare_with_baselines, same_text_agreement, test_metrics
-    from taggraph.jobs.tagging.proposals import check_vocabulary
-    from taggraph.jobs.tagging.training import TaggerJob, load_splits
+    from taggraph.jobs.tagging.training import load_splits
 
     tagger = Tagger.load(model)
-    with open_graph() as executor:
+    with open_graph(settings_of(ctx).neo4j) as executor:
         check_vocabulary(executor, tagger)
         splits = load_splits(executor, TaggerJob.of_model(tagger.meta))
     if baselines:
-        embedder = TextEmbedder(TaggerSettings().encoder)
+        embedder = TextEmbedder(settings_of(ctx).encoder)
         results = compare_with_baselines(tagger, splits, embedder, log=console.print)
     else:
         results = {"fine-tuned tagger": test_metrics(tagger, splits)}
@@ -163,6 +165,7 @@ def eval_(
 
 
 def tag(
+    ctx: typer.Context,
     model: Annotated[Path, typer.Option(help="Model directory written by `taggraph tagger train`.")],
     changed_since: Annotated[
         str | None, typer.Option(help="Only products whose text changed after this ModelRun started.")
@@ -178,16 +181,17 @@ def tag(
     earlier proposals; approved, rejected and catalog tags are never changed. An interrupted
     run resumes when the same command runs again.
     """
+    from taggraph.core.vocabulary import check_vocabulary
     from taggraph.encoders.tagger.tagger import Tagger
-    from taggraph.jobs.tagging.proposals import check_vocabulary, read_id_file, run_tagging
+    from taggraph.jobs.tagging.proposals import read_id_file, run_tagging
 
-    settings = TaggerSettings()
+    settings = settings_of(ctx)
     id_list, id_skips = read_id_file(ids) if ids is not None else (None, None)
     if id_list is not None and not id_list:
         raise InputError(f"{ids} holds no product id")
     tagger = Tagger.load(model)
-    tagger.set_precision(settings.precision)
-    with open_graph() as executor:
+    tagger.set_precision(settings.tagger.precision)
+    with open_graph(settings.neo4j) as executor:
         check_vocabulary(executor, tagger)
         since = run_started_at(executor, changed_since) if changed_since is not None else None
         with Progress(
@@ -210,7 +214,7 @@ def tag(
                 since=since,
                 ids=id_list,
                 page_size=page_size or settings.page_size,
-                max_text_chars=settings.max_text_chars,
+                max_text_chars=settings.tagger.max_text_chars,
                 on_page=on_page,
             )
     if id_skips:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from taggraph.encoders.tagger.attributes import NOT_APPLICABLE, AttributeExample, value_key
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 from taggraph.jobs.ingest import fields
 from taggraph.jobs.ingest.fields import RowError
 from taggraph.jobs.ingest.readers import RawRow, jsonl_rows

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 from taggraph.jobs.linking.kinds import check_kind
 
 DEFAULT_ATTRIBUTE_KINDS = {

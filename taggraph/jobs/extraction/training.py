@@ -14,7 +14,7 @@ from taggraph.encoders.tagger.extractor import SpanExtractor
 from taggraph.encoders.tagger.extractor_training import ExtractorConfig, ExtractorEpoch, train_extractor
 from taggraph.encoders.tagger.gazetteer import Gazetteer
 from taggraph.encoders.tagger.training import StepCallback
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 
 VALIDATION_BUCKET = 0
 

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from taggraph.core.labelled_products import product_text
 from taggraph.encoders.gnn.network import EdgeType
 from taggraph.encoders.gnn.training import GraphTensors
 from taggraph.graph.export import HAS_BRAND, HAS_TAG, IN_CATEGORY, GraphSnapshot
-from taggraph.jobs.tagging.dataset import product_text
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 LABEL = "label"

@@ -16,8 +16,8 @@ from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, TrainedLinkModel, train_link_model
 from taggraph.encoders.tagger.metrics import mean_average_precision
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
 from taggraph.graph.export import HAS_TAG, GraphSnapshot, read_snapshot
 from taggraph.jobs.gnn.dataset import FACT, node_features
 from taggraph.jobs.runs import record_run

@@ -15,8 +15,8 @@ from taggraph.encoders.gnn.next_item import (
     train_next_item,
 )
 from taggraph.encoders.gnn.recommender import NextItemRanker
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
 from taggraph.graph.export import HAS_TAG, INTERACTED, GraphSnapshot, read_snapshot
 from taggraph.jobs.gnn.dataset import FACT
 from taggraph.jobs.runs import record_run

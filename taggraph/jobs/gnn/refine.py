@@ -9,21 +9,21 @@ from typing import Any
 import numpy as np
 import torch
 
+from taggraph.core.vocabulary import TaggerJob, check_vocabulary, tag_ids
 from taggraph.encoders.embedder import TextEmbedder
-from taggraph.encoders.errors import ModelArtifactError
 from taggraph.encoders.gnn.fusion import Fusion
 from taggraph.encoders.gnn.model import GraphModel
 from taggraph.encoders.gnn.training import GNNConfig, train_link_model
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.metrics import mean_average_precision
 from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.errors import ModelArtifactError
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.export import read_snapshot
 from taggraph.jobs.gnn.dataset import LabelTask, label_task, node_features
 from taggraph.jobs.runs import record_run
 from taggraph.jobs.tagging.evaluation import Splits, calibrated_metrics
-from taggraph.jobs.tagging.proposals import check_vocabulary, tag_ids
-from taggraph.jobs.tagging.training import TaggerJob, load_splits
+from taggraph.jobs.tagging.training import load_splits
 
 SOURCE = "fused"
 

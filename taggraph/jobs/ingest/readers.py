@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 
 csv.field_size_limit(sys.maxsize)
 

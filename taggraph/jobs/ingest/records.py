@@ -4,30 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from taggraph.graph.errors import InputError
-
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-
-
-def source_name(value: str) -> str:
-    """Check a catalog source name: it prefixes ids and names model folders.
-
-    Args:
-        value: A name such as ``myntra`` or ``shop_2024``.
-
-    Returns:
-        The name.
-
-    Raises:
-        InputError: Unless it is 1-64 lower-case letters, digits, ``_`` or ``-`` (first a letter
-            or digit).
-
-    """
-    if not _SOURCE_NAME.match(value):
-        shown = value if len(value) <= 80 else value[:80] + "..."
-        raise InputError(f"not a source name: {shown!r} (1-64 lower-case letters, digits, '_' or '-')")
-    return value
 
 
 def slug(value: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 from taggraph.jobs.ingest.records import SourceRow
 
 _MAX_RAW_CHARS = 2000

@@ -11,17 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from taggraph.core.entities import read_entities
+from taggraph.errors import InputError, LinkerIndexError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
 from taggraph.jobs.ingest import fields
 from taggraph.jobs.ingest.fields import RowError
 from taggraph.jobs.ingest.readers import RawRow, jsonl_rows
 from taggraph.jobs.ingest.records import SourceRow
 from taggraph.jobs.ingest.rejects import RejectsFile
-from taggraph.jobs.linking.entities import read_entities
 from taggraph.jobs.linking.kinds import check_kind
 from taggraph.linker.entities import Entity
-from taggraph.linker.errors import LinkerIndexError
 from taggraph.linker.index import Embedder, EntityIndex
 from taggraph.linker.linker import Linker
 from taggraph.linker.scoring import LinkScorer

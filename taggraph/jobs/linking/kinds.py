@@ -2,7 +2,7 @@
 
 import re
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 
 BRAND = "brand"
 CATEGORY = "category"

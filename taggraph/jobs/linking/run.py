@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from taggraph.encoders.artifacts import sha256_of
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
 from taggraph.jobs.checkpoint import Checkpoint
 from taggraph.jobs.ingest import fields
 from taggraph.jobs.ingest.fields import RowError

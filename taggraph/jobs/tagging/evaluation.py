@@ -7,13 +7,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from taggraph.core.labelled_products import LabelledProduct
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.encoders.tagger.baselines import knn_scores, tfidf_logistic_scores, zero_shot_scores
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
 from taggraph.encoders.tagger.metrics import evaluate, micro_f1
 from taggraph.encoders.tagger.tagger import Tagger
-from taggraph.jobs.tagging.dataset import LabelledProduct, label_matrix
+from taggraph.jobs.tagging.dataset import label_matrix
 
 T = TypeVar("T")
 

@@ -18,16 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.core.labelled_products import LabelledProduct, read_labelled_products
+from taggraph.core.vocabulary import TaggerJob, tag_ids
 from taggraph.encoders.tagger.labels import label_kind
 from taggraph.encoders.tagger.tagger import Tagger
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
 from taggraph.jobs.checkpoint import Checkpoint
 from taggraph.jobs.pipeline import OrderedWriter, read_ahead
 from taggraph.jobs.runs import record_run
-from taggraph.jobs.tagging.dataset import LabelledProduct, read_labelled_products
-from taggraph.jobs.tagging.training import TaggerJob, graph_vocabulary
 
 SOURCE = "tagger"
 EMPTY_TEXT = "empty text"
@@ -84,31 +83,6 @@ def read_id_file(path: Path) -> tuple[list[str], Counter[str]]:
             skipped[DUPLICATE_ID] += 1
         ids[product_id] = None
     return list(ids), skipped
-
-
-def check_vocabulary(executor: GraphExecutor, tagger: Tagger) -> TaggerJob:
-    """The model's training job, after checking the graph still has the model's vocabulary.
-
-    Raises:
-        ModelArtifactError: If the labels the graph gives for the job differ from the model's.
-    """
-    job = TaggerJob.of_model(tagger.meta)
-    current = graph_vocabulary(executor, job)
-    if current.labels != tagger.space.labels:
-        added = set(current.labels) - set(tagger.space.labels)
-        gone = set(tagger.space.labels) - set(current.labels)
-        raise ModelArtifactError(
-            f"the graph's tag vocabulary changed since the model was trained ({len(added)} tags new, "
-            f"{len(gone)} gone, e.g. {sorted(added | gone)[:3]}); retrain with `taggraph tagger train`"
-        )
-    return job
-
-
-def tag_ids(executor: GraphExecutor, tagger: Tagger) -> dict[str, str]:
-    """``kind:name`` label -> Tag id, for the model's labels that are Tag nodes."""
-    rows = executor.read("read/tags_of_kinds", kinds=tagger.space.kinds)
-    by_label = {f"{row['kind']}:{row['name']}": row["id"] for row in rows}
-    return {label: by_label[label] for label in tagger.space.labels if label in by_label}
 
 
 def run_key(tagger: Tagger, since: Any, ids: list[str] | None) -> str:

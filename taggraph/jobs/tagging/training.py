@@ -1,79 +1,18 @@
 """Train a tagger on one source's products as the graph holds them."""
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.core.labelled_products import read_labelled_products
+from taggraph.core.vocabulary import TaggerJob, vocabulary
 from taggraph.encoders.pretrained import resolve_encoder
-from taggraph.encoders.tagger.labels import LabelSpace, label_kind
+from taggraph.encoders.tagger.labels import label_kind
 from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.encoders.tagger.training import EpochReport, StepCallback, TrainingConfig, train_tagger
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import InputError
-from taggraph.jobs.ingest.records import source_name
-from taggraph.jobs.tagging.dataset import (
-    LabelledProduct,
-    dataset_hash,
-    label_matrix,
-    read_labelled_products,
-    unlisted_matrix,
-)
+from taggraph.jobs.tagging.dataset import dataset_hash, label_matrix, unlisted_matrix
 from taggraph.jobs.tagging.evaluation import Splits, split_products
-
-
-@dataclass(frozen=True)
-class TaggerJob:
-    """What to learn: which products, from which text, which kinds of labels.
-
-    Attributes:
-        source: Product source, such as ``myntra``.
-        kinds: Label kinds to learn (tag kinds, ``category_1``..``category_3``, ``brand``);
-            every kind found when empty.
-        with_description: Whether the text includes the description.
-        min_support: Fewest training products a label needs to be in the vocabulary.
-        encoder: Pretrained encoder setting (packaged MiniLM by default).
-        include_reviewed: Whether people's review decisions are training data (approved tags
-            as positives, rejected ones as negatives) beside the catalog's tags.
-    """
-
-    source: str
-    kinds: tuple[str, ...] = ()
-    with_description: bool = False
-    min_support: int = 5
-    encoder: str | None = None
-    include_reviewed: bool = False
-
-    def __post_init__(self) -> None:
-        source_name(self.source)
-
-    @classmethod
-    def of_model(cls, meta: dict[str, Any]) -> "TaggerJob":
-        """The job a saved model was trained by, from its metadata."""
-        try:
-            return cls(
-                str(meta["source"]),
-                tuple(meta["kinds"]),
-                bool(meta["with_description"]),
-                int(meta["min_support"]),
-                meta.get("encoder"),
-                bool(meta.get("include_reviewed", True)),  # earlier models always learnt from reviews
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise ModelArtifactError(f"the model's metadata lacks its training job: {error}") from error
-
-
-def vocabulary(products: Iterable[LabelledProduct], job: TaggerJob) -> LabelSpace:
-    """The labels of the job's kinds that at least ``min_support`` training products carry."""
-    train = (product.positives for product in products if product.text and product.split == "train")
-    return LabelSpace.from_examples(train, job.min_support, job.kinds or None)
-
-
-def graph_vocabulary(executor: GraphExecutor, job: TaggerJob) -> LabelSpace:
-    """The vocabulary the job would learn from the graph as it is now (read page by page)."""
-    pages = read_labelled_products(executor, job.source, job.with_description, reviewed=job.include_reviewed)
-    return vocabulary((product for page in pages for product in page), job)
 
 
 def load_splits(executor: GraphExecutor, job: TaggerJob) -> Splits:

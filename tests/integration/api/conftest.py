@@ -10,11 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from taggraph.api.app import create_app
-from taggraph.api.settings import ApiSettings
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.linking.build import build_linker
+from taggraph.settings import ApiSettings, Neo4jSettings, Settings
 from tests.support.catalog import first_rows
 from tests.support.tagging import tiny_encoder_for, train_tiny_tagger
 
@@ -43,14 +42,11 @@ def models_dir(
     return folder
 
 
-def api_settings(models_dir: Path | None, **overrides: object) -> ApiSettings:
+def api_settings(models_dir: Path | None, neo4j: Neo4jSettings, **overrides: object) -> Settings:
+    """The environment's settings with the test keys, ``models_dir`` and ``neo4j``."""
     keys = {name: {"key": key, "role": ROLES[name]} for name, key in KEYS.items()}
-    return ApiSettings(
-        keys=keys,
-        models_dir=models_dir or Path("/nonexistent"),
-        load_models=models_dir is not None,
-        **overrides,
-    )
+    api = ApiSettings(keys=keys, load_models=models_dir is not None, **overrides)
+    return Settings(models_dir=models_dir or Path("/nonexistent"), neo4j=neo4j, api=api)
 
 
 def wait_ready(client: TestClient, timeout_s: float = 120.0) -> dict:
@@ -65,7 +61,7 @@ def wait_ready(client: TestClient, timeout_s: float = 120.0) -> dict:
 @contextmanager
 def ready_client(models_dir: Path | None, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
     """The app (graph routes only when ``models_dir`` is None), started and ready."""
-    app = create_app(api_settings(models_dir), neo4j_settings)
+    app = create_app(api_settings(models_dir, neo4j_settings))
     with TestClient(app, raise_server_exceptions=False) as test_client:
         ready = wait_ready(test_client)
         assert ready["ready"], ready

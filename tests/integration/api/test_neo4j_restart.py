@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from taggraph.graph import server
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ
 
 pytestmark = pytest.mark.slow

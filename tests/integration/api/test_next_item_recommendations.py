@@ -7,16 +7,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.core.identity import load_pseudonymiser
 from taggraph.encoders.gnn.recommender import NextItemRanker
+from taggraph.errors import ModelArtifactError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.cli import main
-from taggraph.jobs.ingest.pseudonym import load_pseudonymiser
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
-from taggraph.jobs.settings import IngestSettings
+from taggraph.settings import Neo4jSettings, Settings
 from tests.integration.api.conftest import READ, ready_client
 from tests.support.catalog import first_rows
 
@@ -43,7 +42,7 @@ def trained(session_executor: GraphExecutor, tmp_path_factory: pytest.TempPathFa
     (folder / "walk.txt").write_text(walks())
     attributes = {str(item): [item % 3] for item in range(1, ITEMS + 1)}
     (folder / "walk_item2attributes.json").write_text(json.dumps(attributes))
-    source = SequenceSource(SourceContext(pseudonymiser=load_pseudonymiser(IngestSettings())))
+    source = SequenceSource(SourceContext(pseudonymiser=load_pseudonymiser(Settings())))
     run_ingest(
         source, folder / "walk.txt", BatchWriter(session_executor, 500), folder / "r", folder / "s", 500
     )

@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from taggraph.api.app import create_app
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import KEYS, api_settings
 
 pytestmark = pytest.mark.slow
@@ -17,7 +17,7 @@ EXAMPLES = 40
 
 def test_no_generated_input_gives_a_server_error(models_dir: Path, neo4j_settings: Neo4jSettings) -> None:
     schema = schemathesis.openapi.from_asgi(
-        "/openapi.json", create_app(api_settings(models_dir), neo4j_settings)
+        "/openapi.json", create_app(api_settings(models_dir, neo4j_settings))
     )
     readiness = schema["/readyz"]["GET"]
     deadline = time.monotonic() + 120

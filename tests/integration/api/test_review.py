@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags
 from taggraph.graph.schema import clear_graph
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ, REVIEW, ready_client
 from tests.support.catalog import ingest_all
 from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work

@@ -5,16 +5,17 @@ from pathlib import Path
 
 import pytest
 
+from taggraph.core.entities import read_entities
+from taggraph.core.labelled_products import LabelledProduct, read_labelled_products
+from taggraph.core.vocabulary import TaggerJob
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.linking.build import build_linker
-from taggraph.jobs.linking.entities import read_entities
-from taggraph.jobs.tagging.dataset import LabelledProduct, dataset_hash, read_labelled_products
-from taggraph.jobs.tagging.training import TaggerJob
+from taggraph.jobs.tagging.dataset import dataset_hash
 from taggraph.linker.entities import vocabulary_version
 from taggraph.linker.linker import Linker
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import REVIEW, ready_client
 from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
 

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.settings import Neo4jSettings
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ, ready_client
 
 SHIRT = "myntra:20260"

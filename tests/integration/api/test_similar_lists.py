@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.settings import Neo4jSettings
 from taggraph.jobs.cli import main
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ, ready_client
 
 SHIRT = "myntra:20260"

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from taggraph.graph.errors import InputError
+from taggraph.core.identity import Pseudonymiser
+from taggraph.errors import InputError
 from taggraph.jobs.ingest.fields import RowError
-from taggraph.jobs.ingest.pseudonym import Pseudonymiser
 from taggraph.jobs.ingest.readers import RawRow, csv_header, csv_rows
 from taggraph.jobs.ingest.records import ProductRecord, Record, SourceRow
-from taggraph.jobs.settings import IngestSettings
+from taggraph.settings import IngestSettings
 
 
 @dataclass(frozen=True)

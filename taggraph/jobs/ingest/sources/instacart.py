@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 from taggraph.jobs.ingest.fields import RowError, identifier, integer, text
 from taggraph.jobs.ingest.readers import RawRow, csv_rows
 from taggraph.jobs.ingest.records import (

@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 from taggraph.jobs.ingest.fields import RowError, identifier, integer, number, text
 from taggraph.jobs.ingest.readers import RawRow, csv_header, csv_rows, jsonl_rows, open_text
 from taggraph.jobs.ingest.records import BrandRef, CategoryRef, ProductRecord, SourceRow, TagRef

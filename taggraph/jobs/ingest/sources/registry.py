@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from taggraph.graph.errors import InputError
+from taggraph.core.identity import source_name as check_source_name
+from taggraph.errors import InputError
 from taggraph.jobs.ingest.records import slug
-from taggraph.jobs.ingest.records import source_name as check_source_name
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.instacart import InstacartSource

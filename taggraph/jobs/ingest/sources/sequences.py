@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from taggraph.graph.errors import InputError
+from taggraph.errors import InputError
 from taggraph.jobs.ingest.fields import RowError, identifier
 from taggraph.jobs.ingest.readers import open_text
 from taggraph.jobs.ingest.records import InteractionRecord, ProductRecord, SourceRow, TagRef, slug

@@ -1,12 +1,12 @@
 """Ranked products for a user, seed products or tags, each with the graph path behind it."""
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
-from taggraph.api.models import LoadedRecommender
-from taggraph.api.schemas import Filters, Reason, ScoredProduct
+from taggraph.core.loaded_models import LoadedRecommender
+from taggraph.core.service import Service
 from taggraph.graph.connection import GraphExecutor
 
 SCAN = 100
@@ -14,6 +14,93 @@ SEED_TAGS = 2
 HISTORY = 50
 CANDIDATES = 500  # model-ranked products per filter query
 CANDIDATE_PAGES = 4
+
+
+ReasonKind = Literal["shared_tag", "same_category", "same_brand", "co_interaction", "embedding", "next_item"]
+
+
+@dataclass
+class Reason:
+    """Why a product was returned: the graph path that produced it.
+
+    Attributes:
+        kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction``,
+            ``embedding`` or ``next_item``.
+        via: The tag, category, brand or seed product the path goes through, the vector index,
+            or the next-item model's run id.
+        path: The path in Cypher notation.
+
+    """
+
+    kind: ReasonKind
+    via: str
+    path: str
+
+
+@dataclass
+class ScoredProduct:
+    """A product in a ranked answer, with the reasons it is there."""
+
+    id: str
+    name: str | None
+    score: float
+    reasons: list[Reason]
+    price: float | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on recommended products: category (or an ancestor), brand, price range."""
+
+    category_id: str | None = None
+    brand_id: str | None = None
+    min_price: float | None = None
+    max_price: float | None = None
+
+
+@dataclass(frozen=True)
+class RecommendationQuery:
+    """Whom or what to recommend for.
+
+    Attributes:
+        user_id: ``<source>:<the source's user id>``, hashed with the pseudonym key to find the user.
+        product_ids: Seed products.
+        tags: Tags asked for.
+        k: How many products to return.
+        filters: Restrictions on the products.
+
+    """
+
+    user_id: str | None = None
+    product_ids: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    k: int = 10
+    filters: Filters = Filters()
+
+
+def recommend_for(service: Service, query: RecommendationQuery) -> list[ScoredProduct]:
+    """Products for a user, seed products or tags, best first, each with its reasons.
+
+    A user's recent products become seeds (and are never recommended back). When the
+    next-item model is loaded and no tags are asked for, it ranks from the user's latest
+    products (and the seed products); otherwise, and for a user it knows no product of,
+    products are ranked by the tags they share with the seeds and by co-interaction. An
+    unknown user gets recommendations from the other seeds only (none without them).
+    """
+    seeds = Seeds(product_ids=list(dict.fromkeys(query.product_ids)), tags=list(dict.fromkeys(query.tags)))
+    if query.user_id is not None:
+        history = user_seeds(service.executor, service.graph_user_id(query.user_id))
+        seeds.product_ids = list(dict.fromkeys([*history, *seeds.product_ids]))
+        seeds.history = set(history)
+        recommender = service.models.recommender if service.models is not None else None
+        if recommender is not None and not seeds.tags:
+            latest = list(dict.fromkeys([*query.product_ids, *history]))
+            ranked = recommend_next(
+                service.executor, recommender, latest, seeds.history, query.k, query.filters
+            )
+            if ranked is not None:
+                return ranked
+    return recommend(service.executor, seeds, query.k, query.filters)
 
 
 @dataclass
@@ -55,7 +142,7 @@ def recommend(executor: GraphExecutor, seeds: Seeds, k: int, filters: Filters) -
         "k": k * 2,
         "scan": SCAN,
         "exclude": seeds.product_ids,
-        **filters.model_dump(),
+        **asdict(filters),
     }
     seed_tags = (
         executor.read("read/seed_product_tags", seed_ids=seeds.product_ids) if seeds.product_ids else []
@@ -145,9 +232,7 @@ def recommend_next(
         ]
         if not candidates:
             break
-        rows = executor.read(
-            "read/products_in_order", ids=candidates, k=k - len(results), **filters.model_dump()
-        )
+        rows = executor.read("read/products_in_order", ids=candidates, k=k - len(results), **asdict(filters))
         for row in rows:
             probability = float(scores[recommender.index[row["id"]]])
             results.append(ScoredProduct(**row, score=probability, reasons=[reason]))

@@ -1,13 +1,39 @@
-"""Keyed pseudonymisation of user ids: raw ids never reach the graph, logs or exports."""
+"""Identity: catalog source names, and keyed pseudonyms of user ids.
+
+Raw user ids never reach the graph, logs or exports.
+"""
 
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
-from taggraph.graph.errors import ConfigurationError
-from taggraph.jobs.settings import IngestSettings
+from taggraph.errors import ConfigurationError, InputError
+from taggraph.settings import Settings
+
+_SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def source_name(value: str) -> str:
+    """Check a catalog source name: it prefixes ids and names model folders.
+
+    Args:
+        value: A name such as ``myntra`` or ``shop_2024``.
+
+    Returns:
+        The name.
+
+    Raises:
+        InputError: Unless it is 1-64 lower-case letters, digits, ``_`` or ``-`` (first a letter
+            or digit).
+
+    """
+    if not _SOURCE_NAME.match(value):
+        shown = value if len(value) <= 80 else value[:80] + "..."
+        raise InputError(f"not a source name: {shown!r} (1-64 lower-case letters, digits, '_' or '-')")
+    return value
 
 
 class Pseudonymiser:
@@ -41,11 +67,11 @@ class Pseudonymiser:
         return "user:" + digest.hexdigest()[:32]
 
 
-def load_pseudonymiser(settings: IngestSettings) -> Pseudonymiser:
+def load_pseudonymiser(settings: Settings) -> Pseudonymiser:
     """The pseudonymiser for the configured key, creating a key file on first use.
 
     Args:
-        settings: Ingest settings (``pseudonym_key`` or ``pseudonym_key_file``).
+        settings: The settings (``pseudonym_key`` or ``pseudonym_key_file``).
 
     Returns:
         A pseudonymiser.

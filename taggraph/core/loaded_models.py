@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from taggraph.encoders.errors import ModelArtifactError
+from taggraph.core.entities import read_entities
+from taggraph.core.vocabulary import check_vocabulary, tag_ids
+from taggraph.errors import ModelArtifactError, TaggraphError
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.errors import TaggraphError
+from taggraph.settings import Settings
 
 if TYPE_CHECKING:
     from taggraph.encoders.gnn.recommender import NextItemRanker
@@ -35,7 +37,7 @@ class LoadedRecommender:
 
 
 @dataclass
-class Models:
+class LoadedModels:
     """What is loaded, by name, and why each missing part is missing.
 
     Attributes:
@@ -61,7 +63,7 @@ class Models:
         return "; ".join(reasons) or "not loaded"
 
 
-def load_models(executor: GraphExecutor, models_dir: Path, encoder: str | None) -> Models:
+def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     """Load the taggers, the linker and the recommender under ``models_dir``.
 
     Every tagger under ``tagger/``, the linker in ``linker/`` and the recommender in
@@ -72,23 +74,24 @@ def load_models(executor: GraphExecutor, models_dir: Path, encoder: str | None) 
 
     Args:
         executor: The graph, to check vocabularies against.
-        models_dir: Folder of the model directories.
-        encoder: Pretrained encoder of the linker.
+        settings: ``models_dir`` (where the models are), ``encoder`` (the linker's pretrained
+            encoder) and ``tagger.precision``.
 
     """
-    models = Models()
+    models = LoadedModels()
+    models_dir = settings.models_dir
     tagger_root = models_dir / "tagger"
     folders = sorted(p for p in tagger_root.iterdir() if p.is_dir()) if tagger_root.is_dir() else []
     if not folders:
         models.missing["tagger"] = f"no tagger under {tagger_root}; train one with `taggraph tagger train`"
     for folder in folders:
         try:
-            models.taggers[folder.name] = _load_tagger(executor, folder)
-        except (TaggraphError, ModelArtifactError) as error:
+            models.taggers[folder.name] = _load_tagger(executor, folder, settings.tagger.precision)
+        except TaggraphError as error:
             models.missing[f"tagger/{folder.name}"] = str(error)
     try:
-        models.linker = _load_linker(executor, models_dir / "linker", encoder)
-    except (TaggraphError, ModelArtifactError) as error:
+        models.linker = _load_linker(executor, models_dir / "linker", settings.encoder)
+    except TaggraphError as error:
         models.missing["linker"] = str(error)
     try:
         models.recommender = _load_recommender(models_dir / "recommender")
@@ -99,20 +102,17 @@ def load_models(executor: GraphExecutor, models_dir: Path, encoder: str | None) 
     return models
 
 
-def _load_tagger(executor: GraphExecutor, folder: Path) -> LoadedTagger:
+def _load_tagger(executor: GraphExecutor, folder: Path, precision: str) -> LoadedTagger:
     from taggraph.encoders.tagger.tagger import Tagger
-    from taggraph.jobs.settings import TaggerSettings
-    from taggraph.jobs.tagging.proposals import check_vocabulary, tag_ids
 
     tagger = Tagger.load(folder)
     check_vocabulary(executor, tagger)
-    tagger.set_precision(TaggerSettings().precision)
+    tagger.set_precision(precision)
     return LoadedTagger(tagger, tag_ids(executor, tagger))
 
 
 def _load_linker(executor: GraphExecutor, folder: Path, encoder: str | None) -> "Linker":
     from taggraph.encoders.embedder import TextEmbedder
-    from taggraph.jobs.linking.entities import read_entities
     from taggraph.linker.entities import vocabulary_version
     from taggraph.linker.linker import Linker
 
