@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from taggraph.encoders.tagger.extractor_training import ExtractorConfig
+from taggraph.encoders.extractor.training import ExtractorConfig
 from taggraph.jobs.extraction.examples import read_example_files
 from taggraph.jobs.extraction.training import compare_with_gazetteer, train_on_examples
 
@@ -32,8 +32,12 @@ PUBLISHED = {
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", nargs="+", default=["ae-110k", "oa-mine"], choices=["ae-110k", "oa-mine"])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--datasets", nargs="+", default=["ae-110k", "oa-mine"], choices=["ae-110k", "oa-mine"]
+    )
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--models", type=Path, default=Path("models/bench"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/taggraph-bench-extractor"))
@@ -51,22 +55,37 @@ def main() -> int:
         extractor.save(args.models / f"extractor-{name}")
         methods = compare_with_gazetteer(extractor, train_file.examples, test_file.examples)
         results["datasets"][name] = {
-            "train_rows": train_file.rows, "train_examples": len(train_file.examples),
-            "test_rows": test_file.rows, "test_examples": len(test_file.examples),
-            "attributes": len(extractor.attributes), "threshold": extractor.threshold,
-            "training": {"seconds": seconds, "epochs": [vars(r) for r in reports], "config": vars(config),
-                         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024},
-            "methods": methods, "published": PUBLISHED[name],
+            "train_rows": train_file.rows,
+            "train_examples": len(train_file.examples),
+            "test_rows": test_file.rows,
+            "test_examples": len(test_file.examples),
+            "attributes": len(extractor.attributes),
+            "threshold": extractor.threshold,
+            "training": {
+                "seconds": seconds,
+                "epochs": [vars(r) for r in reports],
+                "config": vars(config),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            },
+            "methods": methods,
+            "published": PUBLISHED[name],
         }
-        print(f"== {name}: {len(train_file.examples)} training rows ({extractor.meta['train_examples']} train / "
-              f"{extractor.meta['validation_examples']} validation), {len(test_file.examples)} test rows, "
-              f"{len(extractor.attributes)} attributes; trained in {seconds:.0f} s, "
-              f"{len(reports)} epochs, threshold {extractor.threshold:.2f}", flush=True)
-        print(f"{'method':<30} {'P':>6} {'R':>6} {'F1':>6}  {'NN':>4} {'NV':>4} {'VN':>4} {'VC':>5} {'VW':>4} {'texts/s':>8}")
+        print(
+            f"== {name}: {len(train_file.examples)} training rows ({extractor.meta['train_examples']} train / "
+            f"{extractor.meta['validation_examples']} validation), {len(test_file.examples)} test rows, "
+            f"{len(extractor.attributes)} attributes; trained in {seconds:.0f} s, "
+            f"{len(reports)} epochs, threshold {extractor.threshold:.2f}",
+            flush=True,
+        )
+        print(
+            f"{'method':<30} {'P':>6} {'R':>6} {'F1':>6}  {'NN':>4} {'NV':>4} {'VN':>4} {'VC':>5} {'VW':>4} {'texts/s':>8}"
+        )
         for method, m in methods.items():
             c = m["counts"]
-            print(f"{method:<30} {m['precision']:>6.2f} {m['recall']:>6.2f} {m['f1']:>6.2f}  {c['NN']:>4} {c['NV']:>4} "
-                  f"{c['VN']:>4} {c['VC']:>5} {c['VW']:>4} {m['texts_per_s']:>8.0f}")
+            print(
+                f"{method:<30} {m['precision']:>6.2f} {m['recall']:>6.2f} {m['f1']:>6.2f}  {c['NN']:>4} {c['NV']:>4} "
+                f"{c['VN']:>4} {c['VC']:>5} {c['VW']:>4} {m['texts_per_s']:>8.0f}"
+            )
         print(f"published: {PUBLISHED[name]}", flush=True)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -21,8 +21,8 @@ from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.reader import graph_stats
 from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.pipeline import run_ingest
 from taggraph.jobs.ingest.records import ProductRecord
+from taggraph.jobs.ingest.run import run_ingest
 from taggraph.jobs.ingest.sink import batch_steps, category_rows
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource

@@ -37,7 +37,7 @@ from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.export import HAS_TAG, INTERACTED, read_snapshot
 from taggraph.graph.schema import apply_schema
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.pipeline import run_ingest
+from taggraph.jobs.ingest.run import run_ingest
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
 from taggraph.settings import Settings

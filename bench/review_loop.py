@@ -36,7 +36,7 @@ from taggraph.encoders.tagger.training import TrainingConfig
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.pipeline import run_ingest
+from taggraph.jobs.ingest.run import run_ingest
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.tagging.evaluation import test_metrics

@@ -34,7 +34,7 @@ from taggraph.graph import server
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.schema import apply_schema
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.pipeline import run_ingest
+from taggraph.jobs.ingest.run import run_ingest
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource

@@ -2,6 +2,7 @@
 
 import functools
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import torch
@@ -69,3 +70,8 @@ def use_bf16(precision: str, device: torch.device) -> bool:
     if precision == "auto":
         return bf16_is_fast(device)
     return precision == "bf16"
+
+
+def bf16_autocast(device: torch.device, enabled: bool) -> AbstractContextManager[object]:
+    """bf16 autocast on ``device`` when ``enabled``; a context that changes nothing otherwise."""
+    return torch.autocast(device.type, dtype=torch.bfloat16) if enabled else nullcontext()

@@ -11,7 +11,7 @@ from typer.exceptions import TyperException
 
 from taggraph.errors import TaggraphError
 from taggraph.jobs.commands import browse, extractor, gnn, graph, ingest, linker, neo4j, serve, tagger
-from taggraph.jobs.commands.runtime import errors
+from taggraph.jobs.commands.runtime import errors, json_mode
 
 app = typer.Typer(
     name="taggraph",
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if callable(reconfigure):
             reconfigure(errors="backslashreplace")
+    json_mode(False)  # each invocation starts speaking; --json silences only its own command
     try:
         result = app(args=argv, prog_name="taggraph", standalone_mode=False)
     except typer.Exit as done:

@@ -9,7 +9,7 @@ from typing import Protocol
 import faiss
 import numpy as np
 
-from taggraph.encoders.artifacts import require_files, write_directory
+from taggraph.encoders.artifacts import check_format, require_files, write_directory, write_format
 from taggraph.errors import LinkerIndexError, ModelArtifactError
 from taggraph.linker.entities import Entity, vocabulary_version
 
@@ -277,6 +277,7 @@ class EntityIndex:
             (folder / "meta.json").write_text(json.dumps(asdict(self.meta), indent=2), encoding="utf-8")
             for name, content in (extra or {}).items():
                 (folder / f"{name}.json").write_text(json.dumps(content, indent=2), encoding="utf-8")
+            write_format(folder, "linker")
 
         try:
             return write_directory(path, write, "linker index")
@@ -298,6 +299,7 @@ class EntityIndex:
         """
         try:
             require_files(path, FILES, "linker index", "build it with `taggraph linker build`")
+            check_format(path, "linker", "`taggraph linker build --full`")
         except ModelArtifactError as error:
             raise LinkerIndexError(str(error)) from error
         try:

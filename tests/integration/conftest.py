@@ -15,7 +15,7 @@ from taggraph.errors import Neo4jUnavailableError
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.pipeline import IngestReport, run_ingest
+from taggraph.jobs.ingest.run import IngestReport, run_ingest
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.settings import Neo4jSettings, Settings
 from tests.support.catalog import ingest_all

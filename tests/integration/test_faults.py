@@ -319,7 +319,7 @@ def test_a_full_disk_under_a_model_leaves_the_earlier_model_whole(
     biggest = max(len(content) for content in before.values())
 
     full = Cli(cli.env | env, cli.cwd).run(*args, file_size_limit=biggest // 2)
-    assert "cannot write the model" in one_error_line(full) and "File too large" in full.err
+    assert "cannot write the tagger model" in one_error_line(full) and "File too large" in full.err
     assert {path.name: path.read_bytes() for path in model.iterdir()} == before
     assert sorted(path.name for path in model.parent.iterdir()) == ["myntra"]
 

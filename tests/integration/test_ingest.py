@@ -9,12 +9,14 @@ from taggraph.core.decisions import Decision, apply_decisions
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import graph_stats, product, product_tags
 from taggraph.graph.schema import clear_graph
+from taggraph.jobs.cli import main
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.instacart import InstacartSource
 from taggraph.jobs.ingest.sources.mapped import ColumnMapping, MappedSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
+from tests.support.catalog import first_rows
 
 
 def test_myntra_twice_leaves_identical_counts(
@@ -235,3 +237,19 @@ def test_huge_field_is_rejected_not_fatal(
     reject = json.loads(report.rejects_path.read_text().splitlines()[0])
     assert reject["row"] == 2 and "more than the limit" in reject["reason"]
     assert len(reject["raw"]["body"]) < 3000
+
+
+def test_cli_ingest_and_stats_print_one_json_document(
+    executor: GraphExecutor, demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = first_rows(demo_dir / "myntra_styles.csv", 40, tmp_path / "styles.csv")
+    with rows.open("a", encoding="utf-8") as handle:
+        handle.write("not-an-id,Men,Apparel\n")
+    code = main(["ingest", "myntra", str(rows), "--rejects-dir", str(tmp_path / "rejects"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["input"] == 41 == report["accepted"] + report["rejected"]
+    assert report["rejected"] >= 1 and report["rejects_path"]
+    assert main(["graph", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["nodes"]["Product"] == report["accepted"] == graph_stats(executor).nodes["Product"]

@@ -9,8 +9,8 @@ import pytest
 from taggraph.core.decisions import Decision, apply_decisions
 from taggraph.core.entities import read_entities
 from taggraph.encoders.embedder import TextEmbedder
-from taggraph.encoders.tagger.attributes import AttributeExample
-from taggraph.encoders.tagger.extractor_training import ExtractorConfig, train_extractor
+from taggraph.encoders.extractor.attributes import AttributeExample
+from taggraph.encoders.extractor.training import ExtractorConfig, train_extractor
 from taggraph.errors import InputError, LinkerIndexError
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags, tag_edge_counts

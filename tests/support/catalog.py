@@ -5,7 +5,7 @@ from pathlib import Path
 from taggraph.core.identity import load_pseudonymiser
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.ingest.pipeline import run_ingest
+from taggraph.jobs.ingest.run import run_ingest
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource

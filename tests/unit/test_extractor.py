@@ -6,11 +6,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from taggraph.encoders.tagger.attributes import AttributeExample, Extraction, category_attributes, value_spans
-from taggraph.encoders.tagger.extraction_metrics import extraction_scores, outcome
-from taggraph.encoders.tagger.extractor import SpanExtractor, decode_span
-from taggraph.encoders.tagger.extractor_training import ExtractorConfig, train_extractor
-from taggraph.encoders.tagger.gazetteer import Gazetteer
+from taggraph.encoders.extractor.attributes import (
+    AttributeExample,
+    Extraction,
+    category_attributes,
+    value_spans,
+)
+from taggraph.encoders.extractor.extractor import SpanExtractor, decode_span
+from taggraph.encoders.extractor.gazetteer import Gazetteer
+from taggraph.encoders.extractor.metrics import extraction_scores, outcome
+from taggraph.encoders.extractor.training import ExtractorConfig, train_extractor
 from taggraph.errors import InputError, ModelArtifactError
 from taggraph.jobs.extraction.examples import read_example_files, read_examples
 from taggraph.jobs.ingest.rejects import RejectsFile

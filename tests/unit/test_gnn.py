@@ -8,7 +8,7 @@ import torch
 
 from taggraph.encoders.gnn.fusion import Fusion
 from taggraph.encoders.gnn.model import GraphModel
-from taggraph.encoders.gnn.network import HeteroSAGE, LinkScorer
+from taggraph.encoders.gnn.network import HeteroSAGE, PairScorer
 from taggraph.encoders.gnn.sampling import InEdges, NeighbourSampler
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, train_link_model
 from taggraph.encoders.tagger.metrics import mean_average_precision
@@ -54,7 +54,7 @@ def test_encoder_shapes_and_repr() -> None:
         "category": (CATEGORIES, 16),
         "tag": (TAGS, 16),
     }
-    assert LinkScorer(16, TAGS)(h["product"], h["tag"]).shape == (PRODUCTS, TAGS)
+    assert PairScorer(16, TAGS)(h["product"], h["tag"]).shape == (PRODUCTS, TAGS)
     assert "hidden=16" in repr(encoder) and "layers=2" in repr(encoder)
     before = [p.clone() for p in encoder.parameters()]
     torch.manual_seed(1)

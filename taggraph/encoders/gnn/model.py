@@ -1,18 +1,15 @@
 """A trained GNN as a directory: weights, the graph shape it was built for, its settings and metrics."""
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from safetensors.torch import load_file, save_file
-
-from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
-from taggraph.encoders.gnn.network import HeteroSAGE, LinkScorer
+from taggraph.encoders.artifacts import ModelFolder, prefixed
+from taggraph.encoders.gnn.network import HeteroSAGE, PairScorer
 from taggraph.encoders.gnn.training import GNNConfig, GraphTensors, TrainedLinkModel
 from taggraph.errors import ModelArtifactError
 
-FILES = ("model.safetensors", "gnn.json")
+FOLDER = ModelFolder("gnn", "gnn.json", rebuild="`taggraph gnn train`", name="GNN model")
 
 
 class GraphModel:
@@ -63,54 +60,41 @@ class GraphModel:
                 )
 
     def save(self, path: Path) -> Path:
-        """Write ``model.safetensors`` and ``gnn.json`` to ``path`` (all or nothing)."""
-
-        def write(folder: Path) -> None:
-            tensors = {f"encoder.{k}": v.contiguous() for k, v in self.trained.encoder.state_dict().items()}
-            tensors |= {f"scorer.{k}": v.contiguous() for k, v in self.trained.scorer.state_dict().items()}
-            save_file(tensors, str(folder / "model.safetensors"))
-            record = {
-                "config": asdict(self.config),
-                "shape": self.shape,
-                "meta": self.meta,
-                "history": self.trained.history,
-                "weights_sha256": sha256_of(folder / "model.safetensors"),
-            }
-            (folder / "gnn.json").write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
-
-        return write_directory(path, write, "GNN model")
+        """Write the weights and ``gnn.json`` to ``path`` (all or nothing)."""
+        tensors = {f"encoder.{k}": v for k, v in self.trained.encoder.state_dict().items()}
+        tensors |= {f"scorer.{k}": v for k, v in self.trained.scorer.state_dict().items()}
+        record = {
+            "config": asdict(self.config),
+            "shape": self.shape,
+            "meta": self.meta,
+            "history": self.trained.history,
+        }
+        return FOLDER.save(path, tensors, lambda folder, checksum: record)
 
     @classmethod
     def load(cls, path: Path) -> "GraphModel":
         """Read a directory written by :meth:`save`.
 
         Raises:
-            ModelArtifactError: If it is missing, incomplete or corrupt.
+            ModelArtifactError: If it is missing, incomplete, of another format or corrupt.
 
         """
-        require_files(path, FILES, "GNN model", "train one with `taggraph gnn train`")
+        record, tensors = FOLDER.open(path)
         try:
-            record = json.loads((path / "gnn.json").read_text(encoding="utf-8"))
             config = GNNConfig(**record["config"])
             shape = record["shape"]
-        except (ValueError, OSError, KeyError, TypeError) as error:
+            edge_types = [tuple(edge_type) for edge_type in shape["edge_types"]]
+            num_nodes = {t: shape["num_nodes"].get(t, 1) for t in shape["in_dims"]}
+            target_count = int(tensors["scorer.classify.bias"].shape[0])
+        except (KeyError, TypeError, AttributeError) as error:
             raise ModelArtifactError(f"{path}/gnn.json is unreadable: {error}") from error
-        require_weights(path, record.get("weights_sha256"))
-        edge_types = [tuple(edge_type) for edge_type in shape["edge_types"]]
-        num_nodes = {t: shape["num_nodes"].get(t, 1) for t in shape["in_dims"]}
         encoder = HeteroSAGE(
             shape["in_dims"], num_nodes, edge_types, config.hidden, config.layers, config.dropout
         )
-        tensors = load_file(str(path / "model.safetensors"))
-        target_count = int(tensors["scorer.classify.bias"].shape[0])
-        scorer = LinkScorer(config.hidden, target_count)
+        scorer = PairScorer(config.hidden, target_count)
         try:
-            encoder.load_state_dict(
-                {k[len("encoder.") :]: v for k, v in tensors.items() if k.startswith("encoder.")}
-            )
-            scorer.load_state_dict(
-                {k[len("scorer.") :]: v for k, v in tensors.items() if k.startswith("scorer.")}
-            )
+            encoder.load_state_dict(prefixed(tensors, "encoder"))
+            scorer.load_state_dict(prefixed(tensors, "scorer"))
         except RuntimeError as error:
             raise ModelArtifactError(f"{path}: the weights do not fit the recorded shape: {error}") from error
         encoder.eval()

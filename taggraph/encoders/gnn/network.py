@@ -104,7 +104,7 @@ class HeteroSAGE(nn.Module):
         )
 
 
-class LinkScorer(nn.Module):
+class PairScorer(nn.Module):
     """Scores every (source, target) pair: ``s W · t / √hidden + s · v[target] + b[target]``.
 
     The bilinear term lets targets that share neighbours score alike; the per-target vector

@@ -9,7 +9,6 @@ each next-item position of the users' training sequences, in mini-batches of pos
 graph is propagated once per step.
 """
 
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +19,7 @@ from torch.nn import functional
 from torch_geometric.nn import LGConv
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 
-from taggraph.encoders.gnn.training import seed_everything
+from taggraph.encoders.fitting import EarlyStopping, seed_everything
 
 PADDING = -1
 
@@ -228,7 +227,7 @@ def train_next_item(
         The best model seen, in eval mode.
 
     """
-    seed_everything(config.seed)
+    seed_everything(config.seed, deterministic=True)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = NextItemGNN(
         graph.num_users, graph.num_items, graph.num_tags, config.hidden, config.layers, config.recent
@@ -238,7 +237,7 @@ def train_next_item(
     edge_index, edge_weight = (tensor.to(device) for tensor in graph.edge_index())
     histories, targets = training_positions(graph.sequences, config.recent)
     generator = torch.Generator().manual_seed(config.seed)
-    best, best_state, stale = -np.inf, None, 0
+    stopping = EarlyStopping(config.patience)
     for epoch in range(1, config.epochs + 1):
         model.to(device).train()
         order = torch.randperm(len(targets), generator=generator)
@@ -258,13 +257,8 @@ def train_next_item(
         model.cpu()  # validation scores CPU graphs
         score = validate(trained)
         trained.history.append({"epoch": epoch, "loss": mean_loss, "validation": score})
-        if score > best:
-            best, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
-        else:
-            stale += 1
-            if stale >= config.patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.cpu().eval()
+        if stopping.update(score, model):
+            break
+    stopping.restore(model)
+    model.cpu()
     return trained

@@ -1,19 +1,16 @@
 """A trained next-item model fixed for serving: item vectors after propagation and the query head."""
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
+from taggraph.encoders.artifacts import ModelFolder, prefixed
 from taggraph.encoders.gnn.next_item import PADDING, InteractionGraph, NextItemConfig, NextItemGNN
 from taggraph.errors import ModelArtifactError
 
-FILES = ("model.safetensors", "recommender.json")
+FOLDER = ModelFolder("recommender", "recommender.json", rebuild="`taggraph gnn recommender`")
 
 
 class NextItemRanker:
@@ -57,50 +54,36 @@ class NextItemRanker:
         return torch.softmax(logits, dim=1).numpy()
 
     def save(self, path: Path) -> Path:
-        """Write ``model.safetensors`` and ``recommender.json`` to ``path`` (all or nothing)."""
-
-        def write(folder: Path) -> None:
-            tensors = {f"model.{k}": v.contiguous() for k, v in self.model.state_dict().items()}
-            save_file({**tensors, "items": self.items.contiguous()}, str(folder / "model.safetensors"))
-            record = {
-                "config": vars(self.config),
-                "nodes": {
-                    "users": self.model.num_users,
-                    "items": self.model.num_items,
-                    "tags": self.model.num_tags,
-                },
-                "meta": self.meta,
-                "weights_sha256": sha256_of(folder / "model.safetensors"),
-            }
-            (folder / "recommender.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-
-        return write_directory(path, write, "recommender")
+        """Write the weights, the item vectors and ``recommender.json`` to ``path`` (all or nothing)."""
+        tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        record = {
+            "config": vars(self.config),
+            "nodes": {
+                "users": self.model.num_users,
+                "items": self.model.num_items,
+                "tags": self.model.num_tags,
+            },
+            "meta": self.meta,
+        }
+        return FOLDER.save(path, {**tensors, "items": self.items}, lambda folder, checksum: record)
 
     @classmethod
     def load(cls, path: Path) -> "NextItemRanker":
         """Read a directory written by :meth:`save`.
 
         Raises:
-            ModelArtifactError: If it is missing, incomplete or corrupt.
+            ModelArtifactError: If it is missing, incomplete, of another format or corrupt.
 
         """
-        require_files(path, FILES, "recommender", "train one with `taggraph gnn recommender`")
+        record, tensors = FOLDER.open(path)
         try:
-            record = json.loads((path / "recommender.json").read_text(encoding="utf-8"))
             config = NextItemConfig(**record["config"])
             nodes = record["nodes"]
-        except (ValueError, OSError, KeyError, TypeError) as error:
-            raise ModelArtifactError(f"{path}/recommender.json is unreadable: {error}") from error
-        require_weights(path, record.get("weights_sha256"))
-        model = NextItemGNN(
-            nodes["users"], nodes["items"], nodes["tags"], config.hidden, config.layers, config.recent
-        )
-        try:
-            tensors = load_file(str(path / "model.safetensors"))
-            model.load_state_dict(
-                {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+            model = NextItemGNN(
+                nodes["users"], nodes["items"], nodes["tags"], config.hidden, config.layers, config.recent
             )
+            model.load_state_dict(prefixed(tensors, "model"))
             items = tensors["items"]
-        except (SafetensorError, RuntimeError, KeyError) as error:
-            raise ModelArtifactError(f"{path}: the weights do not fit the recorded shape: {error}") from error
+        except (KeyError, TypeError, RuntimeError) as error:
+            raise ModelArtifactError(f"{path}: the record or weights do not fit: {error}") from error
         return cls(model, items, config, record.get("meta", {}))

@@ -12,18 +12,17 @@ batch's neighbourhood and every target's (``fanouts`` per hop, :mod:`sampling`) 
 hidden links left out, so memory follows the batch and not the graph.
 """
 
-import copy
-import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn import functional
 
-from taggraph.encoders.gnn.network import EdgeType, HeteroSAGE, LinkScorer
+from taggraph.encoders.fitting import EarlyStopping, seed_everything
+from taggraph.encoders.gnn.network import EdgeType, HeteroSAGE, PairScorer
 from taggraph.encoders.gnn.sampling import InEdges, NeighbourSampler
 
 
@@ -122,7 +121,7 @@ class TrainedLinkModel:
     """An encoder and scorer with the validation history that chose them."""
 
     encoder: HeteroSAGE
-    scorer: LinkScorer
+    scorer: PairScorer
     history: list[dict[str, float]] = field(default_factory=list)
 
     @torch.no_grad()
@@ -140,14 +139,6 @@ class TrainedLinkModel:
         source_type, _, target_type = graph.target
         logits = self.scorer(h[source_type][sources], h[target_type])
         return torch.sigmoid(logits)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch, and ask torch for deterministic kernels."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def _loss(logits: Tensor, rows: Tensor, columns: Tensor, kind: str) -> Tensor:
@@ -254,13 +245,13 @@ def train_link_model(
         The best model seen, in eval mode, on the CPU (it trains on CUDA when present).
 
     """
-    seed_everything(config.seed)
+    seed_everything(config.seed, deterministic=True)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     _, _, target_type = graph.target
     encoder = HeteroSAGE(
         graph.in_dims, graph.num_nodes, graph.edge_types(), config.hidden, config.layers, config.dropout
     )
-    scorer = LinkScorer(config.hidden, graph.num_nodes[target_type])
+    scorer = PairScorer(config.hidden, graph.num_nodes[target_type])
     model = TrainedLinkModel(encoder.to(device), scorer.to(device))
     parameters = [*encoder.parameters(), *scorer.parameters()]
     optimiser = torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
@@ -271,7 +262,8 @@ def train_link_model(
         else None
     )
     on_device = graph.to(device) if sampler is None else graph
-    best, best_state, stale = -1.0, None, 0
+    stopping = EarlyStopping(config.patience)
+    modules = nn.ModuleDict({"encoder": encoder, "scorer": scorer})
     for epoch in range(1, config.epochs + 1):
         encoder.train()
         steps = (
@@ -292,16 +284,9 @@ def train_link_model(
             continue
         score = _validate_on_cpu(model, validate)
         model.history.append({"epoch": epoch, "loss": value, "validation": score})
-        if score > best:
-            best, stale = score, 0
-            best_state = (copy.deepcopy(encoder.state_dict()), copy.deepcopy(scorer.state_dict()))
-        else:
-            stale += 1
-            if stale >= config.patience:
-                break
-    if best_state is not None:
-        encoder.load_state_dict(best_state[0])
-        scorer.load_state_dict(best_state[1])
+        if stopping.update(score, modules):
+            break
+    stopping.restore(modules)
     model.encoder, model.scorer = encoder.cpu().eval(), scorer.cpu()
     return model
 

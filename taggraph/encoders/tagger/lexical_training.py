@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from transformers import BatchEncoding, PreTrainedTokenizerBase
 
-from taggraph.encoders.fine_tuning import EarlyStopping
+from taggraph.encoders.fitting import EarlyStopping
 from taggraph.encoders.tagger.batching import padded_rows
 from taggraph.encoders.tagger.decoding import decode
 from taggraph.encoders.tagger.labels import LabelSpace
@@ -51,7 +51,7 @@ class LexicalConfig:
         batch_size: Texts per step.
         lr: Adam learning rate.
         weight_decay: L2 penalty on the head's rows, per step.
-        patience: Epochs without a better validation micro-F1 before stopping.
+        patience: Epochs in a row without a better validation micro-F1 before stopping.
         negative_weight: Weight of the penalty on a label a person rejected.
 
     """
@@ -60,7 +60,7 @@ class LexicalConfig:
     batch_size: int = 64
     lr: float = 1e-2
     weight_decay: float = 0.0
-    patience: int = 3
+    patience: int = 4
     negative_weight: float = 3.0
 
 

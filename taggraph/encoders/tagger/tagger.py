@@ -2,18 +2,15 @@
 
 import json
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
-from taggraph.encoders.precision import use_bf16
+from taggraph.encoders.artifacts import ModelFolder
+from taggraph.encoders.precision import bf16_autocast, use_bf16
 from taggraph.encoders.tagger.batching import length_sorted_batches
 from taggraph.encoders.tagger.decoding import decode
 from taggraph.encoders.tagger.labels import LabelSpace
@@ -21,7 +18,9 @@ from taggraph.encoders.tagger.network import TaggerNetwork
 from taggraph.encoders.tagger.objective import kind_groups, kind_probabilities, output_width
 from taggraph.errors import ModelArtifactError
 
-FILES = ("config.json", "model.safetensors", "labels.json", "thresholds.json", "tagger.json")
+FOLDER = ModelFolder(
+    "tagger", "tagger.json", ("config.json", "labels.json", "thresholds.json"), "`taggraph tagger train`"
+)
 
 
 class Tagger:
@@ -82,7 +81,7 @@ class Tagger:
         device = next(self.network.parameters()).device
         groups = kind_groups(self.space, device)
         labels = len(self.space)
-        autocast = torch.autocast(device.type, dtype=torch.bfloat16) if self.autocast_bf16 else nullcontext()
+        autocast = bf16_autocast(device, self.autocast_bf16)
         batches = length_sorted_batches(self.tokenizer, texts, batch_size, self.max_length, device)
         for index, batch in batches:
             with autocast:
@@ -141,25 +140,25 @@ class Tagger:
             ModelArtifactError: If the directory cannot be written.
 
         """
-        return write_directory(path, lambda folder: self._write(folder, metrics), "model")
+        return FOLDER.save(
+            path, self.network.state_dict(), lambda folder, sha: self._write(folder, sha, metrics)
+        )
 
-    def _write(self, path: Path, metrics: dict[str, Any] | None) -> None:
+    def _write(self, path: Path, weights_sha256: str, metrics: dict[str, Any] | None) -> dict[str, Any]:
+        """Write the encoder config, tokenizer, labels, thresholds and metrics; return the record."""
         self.network.encoder.config.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
-        state = {name: tensor.contiguous() for name, tensor in self.network.state_dict().items()}
-        save_file(state, path / "model.safetensors")
         (path / "labels.json").write_text(json.dumps(list(self.space.labels), indent=1), encoding="utf-8")
         (path / "thresholds.json").write_text(json.dumps(self.thresholds.tolist()), encoding="utf-8")
-        self.meta["weights_sha256"] = sha256_of(path / "model.safetensors")
-        settings = {
+        if metrics is not None:
+            (path / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        self.meta["weights_sha256"] = weights_sha256
+        return {
             "max_length": self.max_length,
             "vocabulary_version": self.space.version,
             "lexical_pieces": None if self.network.lexical is None else self.network.lexical.pieces,
             **self.meta,
         }
-        (path / "tagger.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
-        if metrics is not None:
-            (path / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, expected_labels: Sequence[str] | None = None) -> "Tagger":
@@ -177,11 +176,10 @@ class Tagger:
                 other labels than ``expected_labels``.
 
         """
-        require_files(path, FILES, "tagger model", "train one with `taggraph tagger train`")
+        settings, tensors = FOLDER.open(path)
         try:
             labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
             thresholds = np.asarray(json.loads((path / "thresholds.json").read_text(encoding="utf-8")))
-            settings = json.loads((path / "tagger.json").read_text(encoding="utf-8"))
         except (ValueError, OSError) as error:
             raise ModelArtifactError(f"{path} has an unreadable metadata file: {error}") from error
         space = LabelSpace(tuple(labels))
@@ -195,15 +193,14 @@ class Tagger:
                 f"({len(added)} tags new in the graph, {len(dropped)} gone); retrain it with "
                 "`taggraph tagger train`"
             )
-        require_weights(path, settings.get("weights_sha256"))
         try:
             config = TaggerNetwork.encoder_config(str(path))
             tokenizer = AutoTokenizer.from_pretrained(str(path))
             network = TaggerNetwork.from_config(
                 config, output_width(space), settings.get("lexical_pieces"), len(tokenizer)
             )
-            network.load_state_dict(load_file(path / "model.safetensors"))
-        except (SafetensorError, RuntimeError, OSError, TypeError, ValueError) as error:
+            network.load_state_dict(tensors)
+        except (RuntimeError, OSError, TypeError, ValueError) as error:
             raise ModelArtifactError(
                 f"cannot load the tagger at {path} (a model from an earlier taggraph needs "
                 f"`taggraph tagger train` again): {error}"

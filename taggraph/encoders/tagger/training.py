@@ -1,19 +1,25 @@
 """Fine-tuning: per-kind cross-entropy, early stopping, thresholds calibrated on validation."""
 
 import itertools
-import math
-import random
-import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from taggraph.encoders.fine_tuning import EarlyStopping, merged, optimizer_for, step, total_steps, with_lora
-from taggraph.encoders.precision import bf16_is_fast
+from taggraph.encoders.fine_tuning import (
+    EpochReport,
+    FineTuningConfig,
+    StepCallback,
+    fine_tune,
+    merged,
+    optimizer_for,
+    total_steps,
+    with_lora,
+)
+from taggraph.encoders.fitting import seed_everything
+from taggraph.encoders.precision import bf16_autocast, bf16_is_fast
 from taggraph.encoders.tagger.batching import length_grouped_batches, length_sorted_batches, padded_rows
 from taggraph.encoders.tagger.decoding import calibrate_thresholds, decode
 from taggraph.encoders.tagger.labels import LabelSpace
@@ -31,22 +37,14 @@ from taggraph.encoders.tagger.tagger import Tagger
 
 
 @dataclass(frozen=True)
-class TrainingConfig:
-    """Hyperparameters of a fine-tuning run.
+class TrainingConfig(FineTuningConfig):
+    """Hyperparameters of a tagger fine-tuning run (the shared ones: :class:`FineTuningConfig`).
+
+    ``head_lr`` is low, since the linear probe has already fit the head; ``patience`` counts
+    epochs without a better validation micro-F1.
 
     Attributes:
-        epochs: Most passes over the training data.
-        batch_size: Examples per step.
-        encoder_lr: Learning rate of the encoder.
-        head_lr: Learning rate of the label head; low, since the linear probe has already fit it.
-        weight_decay: AdamW weight decay.
-        warmup: Share of steps with a rising learning rate.
-        max_length: Longest tokenised input.
-        patience: Epochs without a better validation micro-F1 before stopping.
         negative_weight: Weight of the penalty on a label a person rejected.
-        dropout: Dropout before the head.
-        seed: Seed of every random choice.
-        max_steps: Stop after this many steps (0: no limit); for smoke runs.
         lora_rank: Train low-rank adapters of this rank instead of the whole encoder (0: off);
             for encoders too large to fine-tune whole. They are merged into the saved weights.
         linear_probe: Fit the head to the frozen encoder's embeddings before fine-tuning
@@ -58,44 +56,12 @@ class TrainingConfig:
 
     """
 
-    epochs: int = 4
-    batch_size: int = 32
-    encoder_lr: float = 5e-5
-    head_lr: float = 5e-4
-    weight_decay: float = 0.01
-    warmup: float = 0.06
-    max_length: int = 64
-    patience: int = 1
     negative_weight: float = 3.0
-    dropout: float = 0.1
-    seed: int = 13
-    max_steps: int = 0
     lora_rank: int = 0
     linear_probe: bool = True
     probe_steps: int = 200
     lexical_head: bool = True
     lexical: LexicalConfig = field(default_factory=LexicalConfig)
-
-
-@dataclass
-class EpochReport:
-    """What one epoch did."""
-
-    epoch: int
-    loss: float
-    validation_micro_f1: float
-    examples_per_s: float
-    seconds: float
-
-
-StepCallback = Callable[[int, int, float, float], None]
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 @torch.no_grad()
@@ -109,7 +75,7 @@ def frozen_embeddings(
     """``[len(texts), hidden]`` pooled encoder states, in eval mode, in input order."""
     network.eval()
     device = next(network.parameters()).device
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
+    autocast = bf16_autocast(device, bf16_is_fast(device))
     out = torch.zeros(len(texts), network.head.in_features, device=device)
     for index, encoded in length_sorted_batches(tokenizer, texts, batch_size, max_length, device):
         with autocast:
@@ -196,16 +162,8 @@ def train_tagger(
     network = TaggerNetwork.from_pretrained(encoder, output_width(space), config.dropout).to(device)
     if config.lora_rank:
         network.encoder = with_lora(network.encoder, config.lora_rank)
-    steps = total_steps(len(train_texts), config.batch_size, config.epochs, config.max_steps)
-    optimizer, scheduler = optimizer_for(
-        network,
-        network.head,
-        encoder_lr=config.encoder_lr,
-        head_lr=config.head_lr,
-        weight_decay=config.weight_decay,
-        warmup=config.warmup,
-        steps=steps,
-    )
+    steps = total_steps(len(train_texts), config)
+    optimizer, scheduler = optimizer_for(network, network.head, config, steps)
     groups = kind_groups(space, device)
     if train_unlisted is None:
         train_unlisted = np.zeros((len(train_texts), len(space.kinds)), dtype=np.int8)
@@ -215,39 +173,36 @@ def train_tagger(
         embeddings = frozen_embeddings(network, tokenizer, train_texts, config.max_length)
         fit_linear_probe(network, embeddings, train_truth, train_negatives, groups, config)
         del embeddings
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16_is_fast(device) else nullcontext()
+    autocast = bf16_autocast(device, bf16_is_fast(device))
     tagger = Tagger(network, tokenizer, space, np.full(len(space), 0.5), config.max_length)
     generator = np.random.default_rng(config.seed)
     encoded_train = tokenizer(list(train_texts), truncation=True, max_length=config.max_length)
     lengths = np.array([len(ids) for ids in encoded_train["input_ids"]])
-    stopping, reports, done = EarlyStopping(config.patience), [], 0
-    for epoch in range(1, config.epochs + 1):
-        network.train()
-        started, seen, running = time.perf_counter(), 0, 0.0
-        for batch in length_grouped_batches(lengths, config.batch_size, generator):
-            encoded = padded_rows(tokenizer, encoded_train, batch).to(device)
-            target = torch.from_numpy(train_truth[batch].astype(np.float32)).to(device)
-            rejected = torch.from_numpy(train_negatives[batch].astype(np.float32)).to(device)
-            with autocast:
-                logits = network(encoded["input_ids"], encoded["attention_mask"])
-            loss = kind_loss(logits.float(), target, rejected, groups, config.negative_weight)
-            step_loss = step(loss, network, optimizer, scheduler)
-            done += 1
-            seen += len(batch)
-            running += step_loss
-            if on_step is not None:
-                on_step(done, steps, step_loss, seen / (time.perf_counter() - started))
-            if done >= steps:
-                break
-        network.eval()
+
+    def batch_loss(batch: np.ndarray) -> torch.Tensor:
+        encoded = padded_rows(tokenizer, encoded_train, batch).to(device)
+        target = torch.from_numpy(train_truth[batch].astype(np.float32)).to(device)
+        rejected = torch.from_numpy(train_negatives[batch].astype(np.float32)).to(device)
+        with autocast:
+            logits = network(encoded["input_ids"], encoded["attention_mask"])
+        return kind_loss(logits.float(), target, rejected, groups, config.negative_weight)
+
+    def validate() -> float:
         scores = tagger.predict_proba(validation_texts)
-        f1 = micro_f1(validation_truth, decode(scores, np.full(len(space), 0.5), space))
-        seconds = time.perf_counter() - started
-        mean_loss = running / max(1, math.ceil(seen / config.batch_size))
-        reports.append(EpochReport(epoch, mean_loss, f1, seen / seconds, seconds))
-        if stopping.update(f1, network) or done >= steps:
-            break
-    stopping.restore(network)
+        return micro_f1(validation_truth, decode(scores, np.full(len(space), 0.5), space))
+
+    reports = fine_tune(
+        network,
+        optimizer,
+        scheduler,
+        batches=lambda: length_grouped_batches(lengths, config.batch_size, generator),
+        batch_loss=batch_loss,
+        validate=validate,
+        epochs=config.epochs,
+        steps=steps,
+        patience=config.patience,
+        on_step=on_step,
+    )
     network.encoder = merged(network.encoder)
     tagger.meta.update({"encoder": encoder, "training": asdict(config)})
     if config.lexical_head:

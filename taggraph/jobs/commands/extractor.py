@@ -10,11 +10,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from taggraph.core.identity import source_name
 from taggraph.errors import InputError
-from taggraph.jobs.commands.runtime import console, open_graph, settings_of
+from taggraph.jobs.commands.runtime import (
+    JsonOption,
+    console,
+    json_mode,
+    open_graph,
+    print_json,
+    print_table,
+    settings_of,
+)
 from taggraph.jobs.extraction.examples import ExampleFile, read_example_files
 from taggraph.jobs.extraction.kinds import attribute_kinds
 
@@ -38,15 +45,17 @@ def train(
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/extractor).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Fine-tune the extractor on attribute files (90% train, 10% validation by hash of each row).
 
     Rows that cannot be taken go to <rejects-dir>/extractor.rejects.jsonl.
     """
     from taggraph.encoders.artifacts import check_writable
-    from taggraph.encoders.tagger.extractor_training import ExtractorConfig
+    from taggraph.encoders.extractor.training import ExtractorConfig
     from taggraph.jobs.extraction.training import compare_with_gazetteer, train_on_examples
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     target = check_writable(out or settings.models_dir / "extractor", "extractor")
     rejects = settings.rejects_dir / "extractor.rejects.jsonl"
@@ -65,7 +74,7 @@ def train(
         extractor, reports = train_on_examples(examples, config, settings.encoder, on_step)
     for report in reports:
         console.print(
-            f"epoch {report.epoch}: loss {report.loss:.4f}, validation F1 {report.validation_f1:.2f}, "
+            f"epoch {report.epoch}: loss {report.loss:.4f}, validation F1 {report.validation:.2f}, "
             f"{report.examples_per_s:.0f} examples/s"
         )
     metrics: dict[str, Any] = {
@@ -76,6 +85,8 @@ def train(
         metrics[str(file.path)] = compare_with_gazetteer(extractor, examples, file.examples)
         _print_scores(str(file.path), metrics[str(file.path)])
     target = extractor.save(target, metrics)
+    if as_json:
+        print_json({"model": str(target), "run_id": extractor.meta["run_id"], "metrics": metrics})
     console.print(
         f"extractor saved to {target}: {len(extractor.attributes)} attributes, run {extractor.meta['run_id']}"
     )
@@ -87,9 +98,11 @@ def eval_(
     model: Annotated[Path, typer.Argument(help="Model directory written by `taggraph extractor train`.")],
     test: Annotated[list[Path], typer.Option(help="Test file. Repeat.")],
     train: Annotated[list[Path], typer.Option(help="Training file, for the gazetteer baseline. Repeat.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Score a model on test files beside a gazetteer of the training files' values."""
-    from taggraph.encoders.tagger.extractor import SpanExtractor
+    json_mode(as_json)
+    from taggraph.encoders.extractor.extractor import SpanExtractor
     from taggraph.jobs.extraction.training import compare_with_gazetteer
 
     extractor = SpanExtractor.load(model)
@@ -98,8 +111,11 @@ def eval_(
     tests = read_example_files(test, settings.rejects_dir / "extractor-test.rejects.jsonl")
     _print_files([*training, *tests])
     examples = [example for file in training for example in file.examples]
-    for file in tests:
-        _print_scores(str(file.path), compare_with_gazetteer(extractor, examples, file.examples))
+    results = {str(file.path): compare_with_gazetteer(extractor, examples, file.examples) for file in tests}
+    for name, scores in results.items():
+        _print_scores(name, scores)
+    if as_json:
+        print_json(results)
 
 
 def extract(
@@ -122,7 +138,7 @@ def extract(
     Only attributes mapped to a tag kind are asked (colour, brand, gender, material, pattern,
     season by default); nothing is written to the graph but the run's ModelRun node.
     """
-    from taggraph.encoders.tagger.extractor import SpanExtractor
+    from taggraph.encoders.extractor.extractor import SpanExtractor
     from taggraph.jobs.extraction.extract import run_extraction
     from taggraph.jobs.tagging.proposals import read_id_file
 
@@ -188,13 +204,14 @@ def _print_files(files: list[ExampleFile]) -> None:
 
 
 def _print_scores(name: str, results: dict[str, dict[str, Any]]) -> None:
-    table = Table("method", "P", "R", "F1", "NN", "NV", "VN", "VC", "VW", "texts/s", title=name)
-    for method, scores in results.items():
-        counts = scores["counts"]
-        table.add_row(
+    cases = ("NN", "NV", "VN", "VC", "VW")
+    rows = [
+        (
             method,
-            *(f"{scores[key]:.2f}" for key in ("precision", "recall", "f1")),
-            *(str(counts[case]) for case in ("NN", "NV", "VN", "VC", "VW")),
-            f"{scores['texts_per_s']:.0f}",
+            *(float(scores[key]) for key in ("precision", "recall", "f1")),
+            *(int(scores["counts"][case]) for case in cases),
+            round(float(scores["texts_per_s"])),
         )
-    console.print(table)
+        for method, scores in results.items()
+    ]
+    print_table(("method", "P", "R", "F1", *cases, "texts/s"), rows, title=name)

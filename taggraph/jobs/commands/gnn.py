@@ -9,11 +9,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from taggraph.errors import InputError
 from taggraph.graph.export import read_snapshot, to_networkx, write_parquet
-from taggraph.jobs.commands.runtime import console, open_graph, settings_of
+from taggraph.jobs.commands.runtime import (
+    JsonOption,
+    console,
+    json_mode,
+    open_graph,
+    print_json,
+    print_table,
+    settings_of,
+)
 from taggraph.settings import GnnSettings
 
 app = typer.Typer(help="Train the graph neural network that refines the tagger's scores.")
@@ -73,6 +80,7 @@ def train(
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/gnn/<source>).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Train the GNN on the tagger's labels over the product graph; fit the fused score.
 
@@ -85,6 +93,7 @@ def train(
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.jobs.gnn.refine import train_refiner
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     text_tagger = Tagger.load(tagger)
     source = TaggerJob.of_model(text_tagger.meta).source
@@ -102,17 +111,20 @@ def train(
     with open_graph(settings.neo4j) as executor:
         model, report = train_refiner(executor, text_tagger, TextEmbedder(settings.encoder), config)
     model.save(target)
-    table = Table("scores", "micro-F1", "macro-F1", "P@1", "mAP", title="test split")
-    for name, metrics in report.metrics.items():
-        table.add_row(
-            name,
-            f"{metrics['micro_f1']:.4f}",
-            f"{metrics['macro_f1']:.4f}",
-            f"{metrics['p_at_1']:.3f}",
-            f"{metrics['map']:.3f}",
-        )
-    console.print(table)
+    keys = ("micro_f1", "macro_f1", "p_at_1", "map")
+    rows = [(name, *(metrics[key] for key in keys)) for name, metrics in report.metrics.items()]
+    print_table(("scores", "micro-F1", "macro-F1", "P@1", "mAP"), rows, title="test split")
     fusion = report.fusion
+    if as_json:
+        print_json(
+            {
+                "model": str(target),
+                "metrics": report.metrics,
+                "fusion": vars(fusion),
+                "epochs": report.epochs,
+                "seconds": report.seconds,
+            }
+        )
     console.print(
         f"fused = sigmoid({fusion.tagger_weight:.2f} logit(tagger) + {fusion.gnn_weight:.2f} logit(gnn) "
         f"+ {fusion.bias:.2f}); {report.epochs} epochs in {report.seconds:.0f} s; saved to {target}"

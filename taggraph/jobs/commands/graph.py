@@ -1,12 +1,18 @@
 """``taggraph graph``: schema and counts."""
 
 import typer
-from rich.table import Table
 
 from taggraph.errors import InputError
 from taggraph.graph.reader import embedding_counts, graph_stats
 from taggraph.graph.schema import apply_schema, clear_graph
-from taggraph.jobs.commands.runtime import console, open_graph, settings_of
+from taggraph.jobs.commands.runtime import (
+    JsonOption,
+    console,
+    open_graph,
+    print_json,
+    print_table,
+    settings_of,
+)
 from taggraph.jobs.similar import build_similar_lists
 
 app = typer.Typer(help="Create the schema and inspect the graph.")
@@ -21,22 +27,31 @@ def init(ctx: typer.Context) -> None:
 
 
 @app.command()
-def stats(ctx: typer.Context) -> None:
+def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Print node counts by label, relationship counts by type and nodes with embeddings."""
     with open_graph(settings_of(ctx).neo4j) as executor:
         counts = graph_stats(executor)
-        embedded = embedding_counts(executor)
-    table = Table("kind", "name", "count")
-    for label, count in counts.nodes.items():
-        table.add_row("node", label, f"{count:,}")
-    for kind, count in counts.relationships.items():
-        table.add_row("relationship", kind, f"{count:,}")
-    for label, (count, runs) in embedded.items():
-        if count:
-            table.add_row("embedded", label, f"{count:,} (run {', '.join(runs)})")
-    table.add_row("total", "nodes", f"{counts.node_total:,}")
-    table.add_row("total", "relationships", f"{counts.relationship_total:,}")
-    console.print(table)
+        embedded = {label: found for label, found in embedding_counts(executor).items() if found[0]}
+    if as_json:
+        print_json(
+            {
+                "nodes": counts.nodes,
+                "relationships": counts.relationships,
+                "embedded": {
+                    label: {"count": count, "runs": runs} for label, (count, runs) in embedded.items()
+                },
+                "node_total": counts.node_total,
+                "relationship_total": counts.relationship_total,
+            }
+        )
+        return
+    rows: list[tuple[str, str, object]] = [("node", label, count) for label, count in counts.nodes.items()]
+    rows += [("relationship", kind, count) for kind, count in counts.relationships.items()]
+    rows += [
+        ("embedded", label, f"{count:,} (run {', '.join(runs)})") for label, (count, runs) in embedded.items()
+    ]
+    rows += [("total", "nodes", counts.node_total), ("total", "relationships", counts.relationship_total)]
+    print_table(("kind", "name", "count"), rows)
 
 
 @app.command()

@@ -5,13 +5,20 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from taggraph.core.identity import load_pseudonymiser
 from taggraph.errors import InputError
 from taggraph.graph.writer import BatchWriter
-from taggraph.jobs.commands.runtime import console, open_graph, settings_of
-from taggraph.jobs.ingest.pipeline import IngestReport, run_ingest
+from taggraph.jobs.commands.runtime import (
+    JsonOption,
+    console,
+    json_mode,
+    open_graph,
+    print_json,
+    print_table,
+    settings_of,
+)
+from taggraph.jobs.ingest.run import IngestReport, run_ingest
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.registry import SOURCES, build_source
 
@@ -36,12 +43,14 @@ def ingest(
     rejects_dir: Annotated[
         Path | None, typer.Option(help="Folder of the rejects file (default: TAGGRAPH_REJECTS_DIR).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Ingest a catalog: products, categories, brands, catalog tags and interactions.
 
     Re-running changes nothing; an interrupted run resumes. Rows that cannot be taken go to
     <rejects-dir>/<source>.rejects.jsonl with their row number and reason.
     """
+    json_mode(as_json)
     settings = settings_of(ctx)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
@@ -80,15 +89,25 @@ def ingest(
                 options,
                 on_rows=advance,
             )
-    _print_report(report)
+    if as_json:
+        print_json(
+            {
+                "files": {name: vars(counts) for name, counts in report.files.items()},
+                **{key: getattr(report, key) for key in ("input", "accepted", "rejected", "products")},
+                **{key: getattr(report, key) for key in ("interactions", "seconds", "resumed_after")},
+                "rejects_path": str(report.rejects_path) if report.rejected else None,
+            }
+        )
+    else:
+        _print_report(report)
 
 
 def _print_report(report: IngestReport) -> None:
-    table = Table("file", "input", "accepted", "rejected")
-    for name, counts in report.files.items():
-        table.add_row(name, f"{counts.input:,}", f"{counts.accepted:,}", f"{counts.rejected:,}")
-    table.add_row("all", f"{report.input:,}", f"{report.accepted:,}", f"{report.rejected:,}")
-    console.print(table)
+    rows = [(name, counts.input, counts.accepted, counts.rejected) for name, counts in report.files.items()]
+    print_table(
+        ("file", "input", "accepted", "rejected"),
+        [*rows, ("all", report.input, report.accepted, report.rejected)],
+    )
     if report.resumed_after:
         console.print(f"resumed: the first {report.resumed_after:,} records were already written")
     rate = report.input / report.seconds if report.seconds else 0.0

@@ -1,10 +1,13 @@
-"""What commands share: the settings, the driver and executor, and console output."""
+"""What commands share: the settings, the driver and executor, and console output (tables, JSON)."""
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.settings import Neo4jSettings, Settings
@@ -36,3 +39,45 @@ def open_graph(settings: Neo4jSettings) -> Iterator[GraphExecutor]:
         executor = GraphExecutor.from_settings(driver, settings)
         executor.verify()
         yield executor
+
+
+wide = Console(width=10_000, highlight=False, emoji=False)  # to a file or pipe: rows are never cut
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as one JSON document, without tables or progress.")
+]
+
+
+def json_mode(enabled: bool) -> None:
+    """With ``--json`` the console stays silent; the command prints one JSON document at its end."""
+    console.quiet = enabled
+
+
+def print_json(result: object) -> None:
+    """Print ``result`` as JSON on standard output."""
+    typer.echo(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None = None) -> None:
+    """A table whose cells are never cut: a narrow terminal folds them, a file or pipe gets full rows.
+
+    Floats are shown with four decimals, integers with thousands separators.
+    """
+    if console.quiet:
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(value) for value in row))
+    (console if console.is_terminal else wide).print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)

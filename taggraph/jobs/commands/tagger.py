@@ -9,10 +9,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from taggraph.errors import InputError
-from taggraph.jobs.commands.runtime import console, open_graph, settings_of
+from taggraph.jobs.commands.runtime import (
+    JsonOption,
+    console,
+    json_mode,
+    open_graph,
+    print_json,
+    print_table,
+    settings_of,
+)
 from taggraph.jobs.runs import record_run, run_started_at
 
 if TYPE_CHECKING:
@@ -51,6 +58,7 @@ def train(
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/tagger/<source>).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Fine-tune the tagger on a source's catalog tags (and, with --include-reviewed, on people's decisions).
 
@@ -63,6 +71,7 @@ def train(
     from taggraph.jobs.tagging.evaluation import test_metrics
     from taggraph.jobs.tagging.training import load_splits, train_job
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     kinds = tuple(kind or ())
     job = TaggerJob(source, kinds, with_description, min_support, settings.encoder, include_reviewed)
@@ -101,7 +110,7 @@ def train(
         for report in reports:
             console.print(
                 f"epoch {report.epoch}: loss {report.loss:.4f}, validation micro-F1 "
-                f"{report.validation_micro_f1:.4f}, {report.examples_per_s:.0f} examples/s"
+                f"{report.validation:.4f}, {report.examples_per_s:.0f} examples/s"
             )
         lexical = tagger.meta.get("lexical")
         if lexical is not None:
@@ -127,6 +136,9 @@ def train(
         )
     _print_quality({"fine-tuned tagger": metrics})
     console.print(f"model saved to {target} (run {tagger.meta['run_id']})")
+    if as_json:
+        epochs = [vars(report) for report in reports]
+        print_json({"model": str(target), "run_id": tagger.meta["run_id"], "test": metrics, "epochs": epochs})
 
 
 @app.command(name="eval")
@@ -136,8 +148,10 @@ def eval_(
     baselines: Annotated[
         bool, typer.Option(help="Also run TF-IDF + logistic regression, zero-shot and kNN on the same split.")
     ] = True,
+    as_json: JsonOption = False,
 ) -> None:
     """Evaluate a model on the held-out test split, beside three baselines."""
+    json_mode(as_json)
     from taggraph.core.vocabulary import TaggerJob, check_vocabulary
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.encoders.tagger.tagger import Tagger
@@ -156,6 +170,15 @@ def eval_(
     console.print(f"test split: {len(splits.test):,} products, {len(splits.space)} labels")
     _print_quality(results)
     agreement = same_text_agreement(splits)
+    if as_json:
+        print_json(
+            {
+                "test_products": len(splits.test),
+                "labels": len(splits.space),
+                "methods": results,
+                "same_text_agreement": agreement,
+            }
+        )
     if agreement is not None:
         console.print(
             f"{agreement['share']:.0%} of the test texts occur verbatim in training; on them the majority "
@@ -224,14 +247,14 @@ def tag(
 
 def _print_quality(results: dict[str, dict[str, Any]]) -> None:
     kinds = sorted({kind for metrics in results.values() for kind in metrics["f1_by_kind"]})
-    table = Table("method", "micro-F1", "macro-F1", "P@1", "P@5", "mAP", *(f"F1 {kind}" for kind in kinds))
-    for method, metrics in results.items():
-        table.add_row(
-            method,
-            *(f"{metrics[key]:.4f}" for key in ("micro_f1", "macro_f1", "p_at_1", "p_at_5", "map")),
-            *(f"{metrics['f1_by_kind'].get(kind, float('nan')):.4f}" for kind in kinds),
-        )
-    console.print(table)
+    keys = ("micro_f1", "macro_f1", "p_at_1", "p_at_5", "map")
+    rows = [
+        (method, *(metrics[key] for key in keys), *(metrics["f1_by_kind"].get(kind) for kind in kinds))
+        for method, metrics in results.items()
+    ]
+    print_table(
+        ("method", "micro-F1", "macro-F1", "P@1", "P@5", "mAP", *(f"F1 {kind}" for kind in kinds)), rows
+    )
 
 
 def _print_tagging(report: "TaggingReport") -> None:

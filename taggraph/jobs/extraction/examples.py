@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taggraph.encoders.tagger.attributes import NOT_APPLICABLE, AttributeExample, value_key
+from taggraph.encoders.extractor.attributes import NOT_APPLICABLE, AttributeExample, value_key
 from taggraph.errors import InputError
 from taggraph.jobs.ingest import fields
 from taggraph.jobs.ingest.fields import RowError

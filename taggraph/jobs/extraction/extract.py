@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from taggraph.core.labelled_products import read_labelled_products
-from taggraph.encoders.tagger.attributes import Extraction, value_key
-from taggraph.encoders.tagger.extractor import SpanExtractor
+from taggraph.encoders.extractor.attributes import Extraction, value_key
+from taggraph.encoders.extractor.extractor import SpanExtractor
 from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
 from taggraph.jobs.extraction.kinds import kinds_of
-from taggraph.jobs.pipeline import read_ahead
+from taggraph.jobs.overlap import read_ahead
 from taggraph.jobs.runs import record_run
 from taggraph.jobs.tagging.proposals import EMPTY_TEXT, TEXT_TOO_LONG, UNKNOWN_ID
 

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from taggraph.encoders.extractor.attributes import AttributeExample
+from taggraph.encoders.extractor.extractor import SpanExtractor
+from taggraph.encoders.extractor.gazetteer import Gazetteer
+from taggraph.encoders.extractor.metrics import extraction_scores
+from taggraph.encoders.extractor.training import ExtractorConfig, train_extractor
+from taggraph.encoders.fine_tuning import EpochReport, StepCallback
 from taggraph.encoders.pretrained import resolve_encoder
-from taggraph.encoders.tagger.attributes import AttributeExample
-from taggraph.encoders.tagger.extraction_metrics import extraction_scores
-from taggraph.encoders.tagger.extractor import SpanExtractor
-from taggraph.encoders.tagger.extractor_training import ExtractorConfig, ExtractorEpoch, train_extractor
-from taggraph.encoders.tagger.gazetteer import Gazetteer
-from taggraph.encoders.tagger.training import StepCallback
 from taggraph.errors import InputError
 
 VALIDATION_BUCKET = 0
@@ -36,7 +36,7 @@ def train_on_examples(
     config: ExtractorConfig,
     encoder: str | None = None,
     on_step: StepCallback | None = None,
-) -> tuple[SpanExtractor, list[ExtractorEpoch]]:
+) -> tuple[SpanExtractor, list[EpochReport]]:
     """Split the examples 90/10 by hash, fine-tune on the 90 and stop early on the 10.
 
     Raises:

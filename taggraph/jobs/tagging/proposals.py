@@ -25,7 +25,7 @@ from taggraph.encoders.tagger.tagger import Tagger
 from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
 from taggraph.jobs.checkpoint import Checkpoint
-from taggraph.jobs.pipeline import OrderedWriter, read_ahead
+from taggraph.jobs.overlap import OrderedWriter, read_ahead
 from taggraph.jobs.runs import record_run
 
 SOURCE = "tagger"

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 
 from taggraph.core.labelled_products import read_labelled_products
 from taggraph.core.vocabulary import TaggerJob, vocabulary
+from taggraph.encoders.fine_tuning import EpochReport, StepCallback
 from taggraph.encoders.pretrained import resolve_encoder
 from taggraph.encoders.tagger.labels import label_kind
 from taggraph.encoders.tagger.tagger import Tagger
-from taggraph.encoders.tagger.training import EpochReport, StepCallback, TrainingConfig, train_tagger
+from taggraph.encoders.tagger.training import TrainingConfig, train_tagger
 from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor
 from taggraph.jobs.tagging.dataset import dataset_hash, label_matrix, unlisted_matrix

@@ -35,7 +35,7 @@ def trained(session_executor: GraphExecutor, tmp_path_factory: pytest.TempPathFa
     """The walks ingested into an emptied graph and the recommender trained on them by the CLI."""
     from taggraph.graph.schema import clear_graph
     from taggraph.graph.writer import BatchWriter
-    from taggraph.jobs.ingest.pipeline import run_ingest
+    from taggraph.jobs.ingest.run import run_ingest
 
     clear_graph(session_executor)
     folder = tmp_path_factory.mktemp("walks")

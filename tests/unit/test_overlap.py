@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from taggraph.jobs.pipeline import OrderedWriter, read_ahead
+from taggraph.jobs.overlap import OrderedWriter, read_ahead
 
 
 def test_read_ahead_keeps_order_and_reads_in_the_background() -> None:

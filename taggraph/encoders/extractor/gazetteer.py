@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from taggraph.encoders.tagger.attributes import AttributeExample, Extraction, value_key
+from taggraph.encoders.extractor.attributes import AttributeExample, Extraction, value_key
 
 ANY_CATEGORY = ""
 

@@ -10,24 +10,23 @@ threshold calibrated on validation data.
 
 import json
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, BatchEncoding, PreTrainedTokenizerBase
 
-from taggraph.encoders.artifacts import require_files, require_weights, sha256_of, write_directory
-from taggraph.encoders.precision import use_bf16
-from taggraph.encoders.tagger.attributes import Extraction
+from taggraph.encoders.artifacts import ModelFolder
+from taggraph.encoders.extractor.attributes import Extraction
+from taggraph.encoders.precision import bf16_autocast, use_bf16
 from taggraph.errors import ModelArtifactError
 
 OUTSIDE, BEGIN, INSIDE = 0, 1, 2
-FILES = ("config.json", "model.safetensors", "attributes.json", "extractor.json")
+FOLDER = ModelFolder(
+    "extractor", "extractor.json", ("config.json", "attributes.json"), "`taggraph extractor train`"
+)
 
 
 class ExtractorNetwork(nn.Module):
@@ -217,7 +216,7 @@ class SpanExtractor:
             )
             mask = text_token_mask(encoding)
             offsets = encoding.pop("offset_mapping").numpy()
-            bf16 = torch.autocast(device.type, dtype=torch.bfloat16) if self.autocast_bf16 else nullcontext()
+            bf16 = bf16_autocast(device, self.autocast_bf16)
             with bf16:
                 logits = self.network(**{key: value.to(device) for key, value in encoding.items()})
             probabilities = torch.softmax(logits.float(), dim=-1).cpu().numpy()
@@ -276,24 +275,24 @@ class SpanExtractor:
             ModelArtifactError: If it cannot be written; an earlier model at ``path`` is kept.
 
         """
-        return write_directory(path, lambda folder: self._write(folder, metrics), "extractor")
+        return FOLDER.save(
+            path, self.network.state_dict(), lambda folder, sha: self._write(folder, sha, metrics)
+        )
 
-    def _write(self, path: Path, metrics: dict[str, Any] | None) -> None:
+    def _write(self, path: Path, weights_sha256: str, metrics: dict[str, Any] | None) -> dict[str, Any]:
+        """Write the encoder config, tokenizer, attributes and metrics; return the record."""
         self.network.encoder.config.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
-        state = {name: tensor.contiguous() for name, tensor in self.network.state_dict().items()}
-        save_file(state, path / "model.safetensors")
         (path / "attributes.json").write_text(json.dumps(list(self.attributes), indent=1), encoding="utf-8")
-        self.meta["weights_sha256"] = sha256_of(path / "model.safetensors")
-        settings = {
+        if metrics is not None:
+            (path / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        self.meta["weights_sha256"] = weights_sha256
+        return {
             **self.meta,
             "max_length": self.max_length,
             "threshold": self.threshold,
             "category_attributes": self.category_attributes,
         }
-        (path / "extractor.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
-        if metrics is not None:
-            (path / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "SpanExtractor":
@@ -303,20 +302,18 @@ class SpanExtractor:
             ModelArtifactError: If it is missing, incomplete or corrupt.
 
         """
-        require_files(path, FILES, "extractor model", "train one with `taggraph extractor train`")
+        settings, tensors = FOLDER.open(path)
         try:
             attributes = json.loads((path / "attributes.json").read_text(encoding="utf-8"))
-            settings = json.loads((path / "extractor.json").read_text(encoding="utf-8"))
             threshold, max_length = float(settings["threshold"]), int(settings["max_length"])
             category_attributes = dict(settings["category_attributes"])
         except (ValueError, OSError, KeyError, TypeError) as error:
             raise ModelArtifactError(f"{path} has an unreadable settings file: {error}") from error
-        require_weights(path, settings.get("weights_sha256"))
         try:
             network = ExtractorNetwork.from_directory(path, len(attributes))
-            network.load_state_dict(load_file(path / "model.safetensors"))
+            network.load_state_dict(tensors)
             tokenizer = AutoTokenizer.from_pretrained(str(path))
-        except (SafetensorError, RuntimeError, OSError, ValueError) as error:
+        except (RuntimeError, OSError, ValueError) as error:
             raise ModelArtifactError(f"cannot load the extractor at {path}: {error}") from error
         meta = {key: value for key, value in settings.items() if key not in ("threshold", "max_length")}
         meta.pop("category_attributes")

@@ -15,7 +15,7 @@ case-insensitively with spaces collapsed (:func:`value_key`).
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from taggraph.encoders.tagger.attributes import AttributeExample, Extraction, value_key
+from taggraph.encoders.extractor.attributes import AttributeExample, Extraction, value_key
 
 CASES = ("NN", "NV", "VN", "VC", "VW")
 

@@ -1,0 +1,1 @@
+"""The span extractor: a pretrained encoder fine-tuned to find attribute values in product text."""
