@@ -136,6 +136,14 @@ class ApiSettings(Section):
         max_body_bytes: Largest request body.
         max_text_chars: Longest title and description given to ``POST /v1/tag``.
         neo4j_retry_s: Seconds a query retries while Neo4j is unreachable before answering 503.
+        neo4j_timeout_s: Seconds a graph request may take, waiting for a thread included, before
+            it is answered 503 (a stalled Neo4j never holds a request longer); also the
+            server-side timeout of each of its transactions.
+        graph_queue: Graph requests that may wait for one of ``threads`` beyond those running;
+            more are answered 503 at once instead of queueing.
+        header_timeout_s: Seconds a client has to send a request's headers (``taggraph serve``).
+        body_timeout_s: Seconds the service waits for the next part of a request body (408 after).
+        keep_alive_s: Seconds an idle kept-alive connection stays open.
         retry_after_s: ``Retry-After`` seconds of a 503.
 
     """
@@ -151,6 +159,11 @@ class ApiSettings(Section):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_text_chars: int = Field(default=5000, ge=1)
     neo4j_retry_s: float = Field(default=1.0, ge=0)
+    neo4j_timeout_s: float = Field(default=2.0, gt=0, le=600)
+    graph_queue: int = Field(default=32, ge=0, le=10_000)
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    body_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    keep_alive_s: float = Field(default=5.0, gt=0, le=600)
     retry_after_s: int = Field(default=5, ge=1)
 
     @field_validator("keys")

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from taggraph.api.errors import install_error_handlers
-from taggraph.api.limits import BodySizeLimit
+from taggraph.api.graph_gate import GraphGate
+from taggraph.api.guards import BodyGuard, KeyCheck, NeverDrop
 from taggraph.api.metrics import RequestMetrics
 from taggraph.api.routes import health, products, recommendations, review, tags
 from taggraph.core.identity import load_pseudonymiser
@@ -43,24 +44,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = api.threads
+        gate = GraphGate(api.threads, api.graph_queue, api.neo4j_timeout_s)
         with create_driver(neo4j) as driver:
-            service = Service(settings, GraphExecutor.from_settings(driver, neo4j), pseudonymiser)
-            app.state.service = service
+            executor = GraphExecutor.from_settings(driver, neo4j, timeout_s=api.neo4j_timeout_s)
+            service = Service(settings, executor, pseudonymiser)
+            app.state.service, app.state.gate = service, gate
             loading = asyncio.create_task(_load_when_reachable(service))
             try:
                 yield
             finally:
                 loading.cancel()
+                gate.close()
 
     app = FastAPI(
         title="taggraph",
         version="1",
         summary="Product tags and recommendations from the taggraph knowledge graph.",
         lifespan=lifespan,
+        redirect_slashes=False,  # a redirect would build its Location from the client's Host header
     )
     app.state.registry = CollectorRegistry()
-    app.add_middleware(BodySizeLimit, max_bytes=api.max_body_bytes)
+    # Added innermost first: NeverDrop, metrics, KeyCheck, BodyGuard, then the routes.
+    app.add_middleware(BodyGuard, max_bytes=api.max_body_bytes, timeout_s=api.body_timeout_s)
+    app.add_middleware(KeyCheck, settings=api)
     app.add_middleware(RequestMetrics, registry=app.state.registry)
+    app.add_middleware(NeverDrop)
     install_error_handlers(app, api.retry_after_s)
     for module in (health, products, tags, recommendations, review):
         app.include_router(module.router)

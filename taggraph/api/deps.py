@@ -1,17 +1,35 @@
 """Dependencies shared by the routes."""
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
+from pydantic import BeforeValidator
 
+from taggraph.api.graph_gate import GraphGate
 from taggraph.api.schemas import ID_PATTERN
 from taggraph.core.service import Service
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
-def get_service(request: Request) -> Service:
+
+async def get_service(request: Request) -> Service:
     """The service state the lifespan built."""
     service: Service = request.app.state.service
     return service
+
+
+async def get_gate(request: Request) -> GraphGate:
+    """The gate every graph call of a request goes through."""
+    gate: GraphGate = request.app.state.gate
+    return gate
+
+
+def whole_number(value: object) -> object:
+    """A query parameter's digits as they are: ``5_0``, ``3.0``, ``+3`` or ``1e2`` are no count."""
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("a whole number written in digits")
+    return value
 
 
 def within(value: int, limit: int, name: str) -> int:
@@ -22,6 +40,8 @@ def within(value: int, limit: int, name: str) -> int:
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
+GateDep = Annotated[GraphGate, Depends(get_gate)]
+Count = Annotated[int, BeforeValidator(whole_number)]
 ProductIdPath = Annotated[
     str, Path(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:33554"])
 ]

@@ -1,9 +1,25 @@
-"""Prometheus metrics of the service: requests by route and status, and their latency."""
+"""Prometheus metrics of the service: requests by route, method and status class, and their latency.
+
+Every label value comes from a fixed set (the app's route templates, the HTTP methods it knows,
+status classes), so no client can grow the metrics by sending made-up methods or paths.
+"""
 
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The method, or ``other`` for one outside :data:`METHODS`."""
+    return method if method in METHODS else "other"
+
+
+def status_label(status: int) -> str:
+    """The status class: ``2xx``, ``4xx``, ``5xx``..."""
+    return f"{status // 100}xx" if 100 <= status <= 599 else "other"
 
 
 class RequestMetrics:
@@ -48,10 +64,10 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, recorded_send)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self.requests.labels(scope["method"], template, str(status)).inc()
-            self.latency.labels(scope["method"], template).observe(time.perf_counter() - started)
+            template = getattr(scope.get("route"), "path", "unmatched")
+            method = method_label(scope["method"])
+            self.requests.labels(method, template, status_label(status)).inc()
+            self.latency.labels(method, template).observe(time.perf_counter() - started)
 
 
 def render(registry: CollectorRegistry) -> bytes:

@@ -2,9 +2,23 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+
+def utf8_text(value: str) -> str:
+    """``value`` when it is text that UTF-8 can carry and holds no NUL; a lone surrogate is refused."""
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(utf8_text)]
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:33554"])]
 TagId = Annotated[
     str, Field(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["tag:colour:navy-blue"])
@@ -14,9 +28,13 @@ HARD_MAX_ITEMS = 500
 
 
 class Strict(BaseModel):
-    """Request bodies refuse fields they do not know."""
+    """Request bodies refuse fields they do not know, and take numbers only as they are written.
 
-    model_config = ConfigDict(extra="forbid")
+    Integers are JSON integers (not ``true``, not ``5.0``); numbers are finite (no ``NaN``,
+    ``Infinity`` or a literal that overflows to it).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Answer(BaseModel):
@@ -208,8 +226,8 @@ class TagTextRequest(Strict):
         json_schema_extra={"examples": [{"title": "Turtle Check Men Navy Blue Shirt", "source": "myntra"}]},
     )
 
-    title: Annotated[str, Field(min_length=1, max_length=100_000)]
-    description: Annotated[str, Field(max_length=100_000)] = ""
+    title: Annotated[Text, Field(min_length=1, max_length=100_000)]
+    description: Annotated[Text, Field(max_length=100_000)] = ""
     source: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")] | None = None
 
 

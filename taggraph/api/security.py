@@ -1,7 +1,7 @@
 """API keys and roles: who is calling, and whether their role allows the route."""
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -38,10 +38,25 @@ def identify(settings: ApiSettings, key: str | None) -> Principal | None:
     return found
 
 
-def require(role: Role) -> Callable[..., Principal]:
-    """A dependency that answers 401 without a valid key and 403 when its role is below ``role``."""
+ROLE_PREFIXES = (("/v1/admin/", Role.ADMIN), ("/v1/review/", Role.REVIEW), ("/v1/", Role.READ))
 
-    def dependency(request: Request, key: Annotated[str | None, Security(API_KEY_HEADER)]) -> Principal:
+
+def role_for_path(path: str) -> Role | None:
+    """The role a request path needs; None for the probes, metrics and API documents."""
+    for prefix, role in ROLE_PREFIXES:
+        if path.startswith(prefix) or path == prefix.rstrip("/"):
+            return role
+    return None
+
+
+def require(role: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that answers 401 without a valid key and 403 when its role is below ``role``.
+
+    :class:`taggraph.api.guards.KeyCheck` has refused such requests before their body was read;
+    this names the caller for the route (a reviewer's decisions carry the name).
+    """
+
+    async def dependency(request: Request, key: Annotated[str | None, Security(API_KEY_HEADER)]) -> Principal:
         principal = identify(request.app.state.service.settings.api, key)
         if principal is None:
             raise HTTPException(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from taggraph.core.identity import Pseudonymiser
 from taggraph.core.loaded_models import LoadedModels
-from taggraph.errors import Neo4jUnavailableError, ServiceUnavailable
+from taggraph.errors import ServiceUnavailable
 from taggraph.graph.connection import GraphExecutor
 from taggraph.settings import Settings
 
@@ -67,13 +67,14 @@ class Service:
             self.embeddings_checked_at = now
         return self.embeddings
 
-    def readiness(self) -> Readiness:
-        """Ready when Neo4j answers and model loading finished; lists what is loaded and what is missing."""
-        try:
-            self.executor.verify()
-            neo4j = "reachable"
-        except Neo4jUnavailableError as error:
-            neo4j = str(error)
+    def readiness(self, neo4j_reachable: bool) -> Readiness:
+        """Ready when Neo4j answers and model loading finished; lists what is loaded and what is missing.
+
+        Args:
+            neo4j_reachable: Whether Neo4j answered a connectivity check just now.
+
+        """
+        neo4j = "reachable" if neo4j_reachable else "not reachable"
         models = self.models
         if models is None:
             return Readiness(False, neo4j, [], {"models": "not loaded yet"})

@@ -9,9 +9,11 @@ from neo4j import (
     GraphDatabase,
     ManagedTransaction,
     NotificationDisabledClassification,
+    Query,
     RoutingControl,
+    unit_of_work,
 )
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, SessionExpired, TransientError
 from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
 from taggraph.errors import ConfigurationError, Neo4jUnavailableError
@@ -53,8 +55,9 @@ def translate_errors(uri: str) -> Iterator[None]:
         uri: Server address, named in the message.
 
     Raises:
-        Neo4jUnavailableError: If the server is unreachable, refuses the credentials, or is still
-            unavailable (starting, a transient failure) once retries ran out.
+        Neo4jUnavailableError: If the server is unreachable, refuses the credentials, is still
+            unavailable (starting, a transient failure) once retries ran out, or a transaction
+            ran past its timeout.
 
     """
     try:
@@ -66,6 +69,12 @@ def translate_errors(uri: str) -> Iterator[None]:
             f"Neo4j is not reachable at {uri} ({type(error).__name__}); "
             "start it with `taggraph neo4j start` or set TAGGRAPH_NEO4J_URI"
         ) from error
+    except ClientError as error:
+        if "TransactionTimedOut" not in (error.code or ""):
+            raise
+        raise Neo4jUnavailableError(
+            f"Neo4j at {uri} did not finish a transaction within its timeout"
+        ) from error
 
 
 class GraphExecutor:
@@ -75,18 +84,25 @@ class GraphExecutor:
         driver: The driver, owned by the caller.
         database: Database to run against.
         uri: Server address, for error messages.
+        timeout_s: Server-side timeout of each transaction of :meth:`read`, :meth:`write` and
+            :meth:`write_steps` (None: the server's own limit).
 
     """
 
-    def __init__(self, driver: Driver, database: str = "neo4j", uri: str = "Neo4j") -> None:
+    def __init__(
+        self, driver: Driver, database: str = "neo4j", uri: str = "Neo4j", timeout_s: float | None = None
+    ) -> None:
         self._driver = driver
         self._database = database
         self.uri = uri
+        self.timeout_s = timeout_s
 
     @classmethod
-    def from_settings(cls, driver: Driver, settings: Neo4jSettings) -> "GraphExecutor":
+    def from_settings(
+        cls, driver: Driver, settings: Neo4jSettings, timeout_s: float | None = None
+    ) -> "GraphExecutor":
         """Build an executor for the database and address named in ``settings``."""
-        return cls(driver, database=settings.database, uri=settings.uri)
+        return cls(driver, database=settings.database, uri=settings.uri, timeout_s=timeout_s)
 
     def __repr__(self) -> str:
         return f"GraphExecutor(uri={self.uri!r}, database={self._database!r})"
@@ -145,6 +161,7 @@ class GraphExecutor:
         """
         queries = [(load_cypher(name), dict(parameters)) for name, parameters in steps]
 
+        @unit_of_work(timeout=self.timeout_s)
         def work(tx: ManagedTransaction) -> list[list[Record]]:
             return [[record.data() for record in tx.run(query, parameters)] for query, parameters in queries]
 
@@ -152,11 +169,13 @@ class GraphExecutor:
             with self._driver.session(database=self._database) as session:
                 return session.execute_write(work)
 
+    def _query(self, name: str) -> Query:
+        return Query(load_cypher(name), timeout=self.timeout_s)  # type: ignore[arg-type]
+
     def _run(self, name: str, parameters: Mapping[str, Any], routing: RoutingControl) -> list[Record]:
-        query = load_cypher(name)
         with translate_errors(self.uri):
             records, _, _ = self._driver.execute_query(
-                query, parameters_=dict(parameters), routing_=routing, database_=self._database
+                self._query(name), parameters_=dict(parameters), routing_=routing, database_=self._database
             )
         return [record.data() for record in records]
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from taggraph.api.deps import ProductIdPath, ServiceDep, within
+from taggraph.api.deps import Count, GateDep, ProductIdPath, ServiceDep, within
 from taggraph.api.schemas import HARD_MAX_K, Product, ProductTags, SimilarProducts
 from taggraph.api.security import Reader
 from taggraph.core.products import product_details, tags_of_product
@@ -15,23 +15,28 @@ NOT_FOUND = {404: {"description": "No product has this id."}}
 
 
 @router.get("/{product_id}", response_model=Product, responses=NOT_FOUND)
-def get_product(product_id: ProductIdPath, service: ServiceDep, _: Reader) -> Product:
+async def get_product(product_id: ProductIdPath, service: ServiceDep, gate: GateDep, _: Reader) -> Product:
     """A product with its category path and brand."""
-    return Product(**product_details(service.executor, product_id))
+    return Product(**await gate.run(product_details, service.executor, product_id))
 
 
 @router.get("/{product_id}/tags", response_model=ProductTags, responses=NOT_FOUND)
-def get_product_tags(product_id: ProductIdPath, service: ServiceDep, _: Reader) -> ProductTags:
+async def get_product_tags(
+    product_id: ProductIdPath, service: ServiceDep, gate: GateDep, _: Reader
+) -> ProductTags:
     """Every tag of a product with its provenance: source, status, score, model, surface form."""
-    return ProductTags(product_id=product_id, tags=tags_of_product(service.executor, product_id))
+    return ProductTags(
+        product_id=product_id, tags=await gate.run(tags_of_product, service.executor, product_id)
+    )
 
 
 @router.get("/{product_id}/similar", response_model=SimilarProducts, responses=NOT_FOUND)
-def get_similar(
+async def get_similar(
     product_id: ProductIdPath,
     service: ServiceDep,
+    gate: GateDep,
     _: Reader,
-    k: Annotated[int, Query(ge=1, le=HARD_MAX_K)] = 10,
+    k: Annotated[Count, Query(ge=1, le=HARD_MAX_K)] = 10,
 ) -> SimilarProducts:
     """Products sharing the most (and the rarest) tags, the category and the brand of this one.
 
@@ -39,5 +44,7 @@ def get_similar(
     from the graph otherwise. Once ``taggraph embed`` has run, the nearest products by GNN
     embedding join them: each source's score is scaled to 1 at its best and the two are summed.
     """
-    similar = similar_products(service, product_id, within(k, service.settings.api.max_k, "k"))
+    similar = await gate.run(
+        similar_products, service, product_id, within(k, service.settings.api.max_k, "k")
+    )
     return SimilarProducts.model_validate({"product_id": product_id, **vars(similar)})

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from taggraph.api.deps import ServiceDep, within
+from taggraph.api.deps import GateDep, ServiceDep, within
 from taggraph.api.schemas import RecommendationRequest, Recommendations
 from taggraph.api.security import Reader
 from taggraph.core.recommendations import Filters, RecommendationQuery, recommend_for
@@ -11,7 +11,9 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 
 
 @router.post("/recommendations", response_model=Recommendations)
-def post_recommendations(request: RecommendationRequest, service: ServiceDep, _: Reader) -> Recommendations:
+async def post_recommendations(
+    request: RecommendationRequest, service: ServiceDep, gate: GateDep, _: Reader
+) -> Recommendations:
     """Products for a user, seed products or tags, best first, each with its reasons.
 
     A ``user_id`` is ``<source>:<the source's user id>``; it is hashed with the ingest key to
@@ -29,4 +31,4 @@ def post_recommendations(request: RecommendationRequest, service: ServiceDep, _:
         k=within(request.k, service.settings.api.max_k, "k"),
         filters=Filters(**request.filters.model_dump()),
     )
-    return Recommendations.model_validate({"results": recommend_for(service, query)})
+    return Recommendations.model_validate({"results": await gate.run(recommend_for, service, query)})

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from taggraph.api.deps import ServiceDep, within
+from taggraph.api.deps import Count, GateDep, ServiceDep, within
 from taggraph.api.schemas import DecisionsRequest, DecisionsResult, ReviewQueue
 from taggraph.api.security import Reviewer
 from taggraph.core.decisions import Decision, apply_decisions
@@ -14,19 +14,23 @@ router = APIRouter(prefix="/v1/review", tags=["review"])
 
 
 @router.get("/queue", response_model=ReviewQueue)
-def get_review_queue(
+async def get_review_queue(
     service: ServiceDep,
+    gate: GateDep,
     _: Reviewer,
     kind: Annotated[str | None, Query(max_length=100, pattern=r"^[a-z0-9_]+$", examples=["colour"])] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
+    limit: Annotated[Count, Query(ge=1, le=10_000)] = 50,
 ) -> ReviewQueue:
     """Proposed tags, least confident first, and candidate entities, likeliest duplicates first."""
-    queue = review_queue(service.executor, kind, within(limit, service.settings.api.max_page_size, "limit"))
+    limit = within(limit, service.settings.api.max_page_size, "limit")
+    queue = await gate.run(review_queue, service.executor, kind, limit)
     return ReviewQueue.model_validate(vars(queue))
 
 
 @router.post("/decisions", response_model=DecisionsResult)
-def post_decisions(request: DecisionsRequest, service: ServiceDep, reviewer: Reviewer) -> DecisionsResult:
+async def post_decisions(
+    request: DecisionsRequest, service: ServiceDep, gate: GateDep, reviewer: Reviewer
+) -> DecisionsResult:
     """Apply decisions in one transaction, recorded with the key's client name as reviewer.
 
     Approving or rejecting a product's tag makes the edge ``{source: 'human'}``: no model run
@@ -35,5 +39,5 @@ def post_decisions(request: DecisionsRequest, service: ServiceDep, reviewer: Rev
     candidate's names aliases of ``into_id`` and moves its proposals there.
     """
     decisions = [Decision(**decision.model_dump()) for decision in request.decisions]
-    outcome = apply_decisions(service.executor, decisions, reviewer.name)
+    outcome = await gate.run(apply_decisions, service.executor, decisions, reviewer.name)
     return DecisionsResult.model_validate(outcome)

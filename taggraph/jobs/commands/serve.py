@@ -19,22 +19,10 @@ def serve(
 
     Clients send a key from TAGGRAPH_API_KEYS in the X-API-Key header; OpenAPI at /docs.
     """
-    import uvicorn
-
-    from taggraph.api.app import create_app
+    from taggraph.api.server import serve as serve_api
 
     settings = settings_of(ctx)
     api = settings.api
     if not api.keys:
         errors.print("warning: TAGGRAPH_API_KEYS is empty, so every /v1 call is refused with 401")
-    workers = workers or api.workers
-    # One process serves the settings read here; several import the factory, each reading them.
-    app = create_app(settings) if workers == 1 else "taggraph.api.app:create_app"
-    uvicorn.run(
-        app,
-        factory=workers > 1,
-        host=host or api.host,
-        port=port or api.port,
-        workers=workers,
-        log_level="info",
-    )
+    serve_api(settings, host or api.host, port or api.port, workers or api.workers)

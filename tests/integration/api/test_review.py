@@ -1,11 +1,15 @@
-"""Review through the API: the queue's order, decisions on tags and on candidate entities."""
+"""Review through the API: the queue's order, decisions on tags and on candidate entities, contradictions
+refused whole, candidates accepted before their edges, and each decision applied exactly once when
+reviewers decide the same thing at the same moment."""
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from taggraph.core.decisions import Decision, DecisionConflictError, apply_decisions
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags
 from taggraph.graph.schema import clear_graph
@@ -13,6 +17,9 @@ from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ, REVIEW, ready_client
 from tests.support.catalog import ingest_all
 from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
+
+THREADS = 8
+ROUNDS = 20
 
 
 @pytest.fixture()
@@ -121,3 +128,155 @@ def test_models_not_loaded_answer_503_with_a_reason(client: TestClient) -> None:
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "TAGGRAPH_API_LOAD_MODELS" in response.json()["detail"]
     assert client.post("/v1/tag", headers=READ, json={"title": "shirt"}).status_code == 503
+
+
+def edge(executor: GraphExecutor, product_id: str, tag_id: str) -> dict | None:
+    return next((row for row in product_tags(executor, product_id) if row["tag_id"] == tag_id), None)
+
+
+def tag(executor: GraphExecutor, tag_id: str) -> dict:
+    return executor.read("read/tag", tag_id=tag_id)[0]
+
+
+@pytest.mark.parametrize(
+    "decisions",
+    [
+        [
+            {"action": "approve", "product_id": SHIRT, "tag_id": "tag:usage:formal"},
+            {"action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"},
+        ],
+        [{"action": "approve", "tag_id": CANDIDATE}, {"action": "reject", "tag_id": CANDIDATE}],
+        [
+            {"action": "merge", "tag_id": CANDIDATE, "into_id": "tag:colour:navy-blue"},
+            {"action": "merge", "tag_id": CANDIDATE, "into_id": "tag:colour:white"},
+        ],
+        [
+            {"action": "merge", "tag_id": CANDIDATE, "into_id": "tag:colour:navy-blue"},
+            {"action": "approve", "product_id": SHIRT, "tag_id": CANDIDATE},
+        ],
+        [
+            {"action": "reject", "tag_id": CANDIDATE},
+            {"action": "approve", "product_id": SHIRT, "tag_id": CANDIDATE},
+        ],
+    ],
+)
+def test_a_contradictory_batch_is_refused_whole(
+    client: TestClient, graph: GraphExecutor, decisions: list
+) -> None:
+    before = (product_tags(graph, SHIRT), tag(graph, CANDIDATE))
+    padded = [{"action": "approve", "product_id": WHITE_SHIRT, "tag_id": "tag:colour:white"}, *decisions]
+    response = client.post("/v1/review/decisions", headers=REVIEW, json={"decisions": padded})
+    assert response.status_code == 422
+    assert response.json()["conflicts"] == [[1, 2]] and "items 1 and 2" in response.json()["detail"]
+    assert (product_tags(graph, SHIRT), tag(graph, CANDIDATE)) == before
+    assert edge(graph, WHITE_SHIRT, "tag:colour:white")["status"] == "proposed"
+
+
+def test_an_edge_to_a_candidate_waits_for_the_candidate(client: TestClient, graph: GraphExecutor) -> None:
+    approve_edge = {"action": "approve", "product_id": SHIRT, "tag_id": CANDIDATE}
+    result = client.post("/v1/review/decisions", headers=REVIEW, json={"decisions": [approve_edge]}).json()
+    assert (
+        result["applied"] == 0 and "accept or merge the candidate first" in result["not_applied"][0]["reason"]
+    )
+    assert edge(graph, SHIRT, CANDIDATE)["status"] == "proposed"
+    both = {"decisions": [approve_edge, {"action": "approve", "tag_id": CANDIDATE}]}
+    result = client.post("/v1/review/decisions", headers=REVIEW, json=both).json()
+    assert result["applied"] == 2, result
+    assert tag(graph, CANDIDATE)["status"] == "active"
+    assert (edge(graph, SHIRT, CANDIDATE)["source"], edge(graph, SHIRT, CANDIDATE)["status"]) == (
+        "human",
+        "approved",
+    )
+
+
+def test_a_repeated_item_and_a_repeated_decision_change_nothing_more(client: TestClient) -> None:
+    reject = {"action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"}
+    result = client.post("/v1/review/decisions", headers=REVIEW, json={"decisions": [reject, reject]}).json()
+    assert result["applied"] == 1 and result["not_applied"] == [{"index": 1, "reason": "repeats item 0"}]
+    again = client.post("/v1/review/decisions", headers=REVIEW, json={"decisions": [reject]}).json()
+    assert again["applied"] == 0 and "already made this decision" in again["not_applied"][0]["reason"]
+
+
+def at_once(work: list) -> list:
+    """Run each callable on its own thread, released together; their results in order."""
+    barrier = threading.Barrier(len(work))
+    results: list = [None] * len(work)
+
+    def run(position: int) -> None:
+        barrier.wait()
+        results[position] = work[position]()
+
+    threads = [threading.Thread(target=run, args=(position,)) for position in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_one_edge_decided_by_eight_reviewers_at_once_is_applied_once(graph: GraphExecutor) -> None:
+    for round_ in range(ROUNDS):
+        graph.write(
+            "write/tagger_proposals",
+            rows=[{"product_id": SHIRT, "tags": [{"tag_id": "tag:usage:formal", "score": 0.41}]}],
+            source="tagger",
+            model=f"m{round_}",
+        )
+        action = "approve" if round_ % 2 else "reject"
+        decision = Decision(action, "tag:usage:formal", SHIRT)
+        outcomes = at_once(
+            [lambda i=i, d=decision: apply_decisions(graph, [d], f"r{i}") for i in range(THREADS)]
+        )
+        assert sum(outcome.applied for outcome in outcomes) == 1, round_
+        expected = {"approve": "approved", "reject": "rejected"}[action]
+        assert edge(graph, SHIRT, "tag:usage:formal")["status"] == expected
+
+
+def fresh_candidate(graph: GraphExecutor, round_: int) -> str:
+    candidate_id = f"tag:colour:candidate-{round_}"
+    candidate = {
+        "id": candidate_id,
+        "name": f"candidate {round_}",
+        "kind": "colour",
+        "suggested_ids": ["tag:colour:navy-blue"],
+        "suggested_scores": [0.5],
+    }
+    graph.write("write/candidate_tags", rows=[candidate])
+    return candidate_id
+
+
+def test_one_candidate_accepted_and_rejected_at_once_is_decided_once(graph: GraphExecutor) -> None:
+    for round_ in range(ROUNDS):
+        candidate = fresh_candidate(graph, round_)
+        actions = ["approve", "reject"] * (THREADS // 2)
+        work = [
+            lambda a=a, i=i, c=candidate: apply_decisions(graph, [Decision(a, c)], f"r{i}")
+            for i, a in enumerate(actions)
+        ]
+        outcomes = at_once(work)
+        applied = [actions[i] for i, outcome in enumerate(outcomes) if outcome.applied]
+        assert len(applied) == 1, (round_, applied)
+        assert tag(graph, candidate)["status"] == ("active" if applied[0] == "approve" else "rejected")
+
+
+def test_one_candidate_merged_into_different_tags_at_once_is_merged_once(graph: GraphExecutor) -> None:
+    targets = ["tag:colour:navy-blue", "tag:colour:white", "tag:colour:black", "tag:colour:blue"]
+    for round_ in range(ROUNDS):
+        candidate = fresh_candidate(graph, round_)
+        work = [
+            lambda i=i, c=candidate: apply_decisions(
+                graph, [Decision("merge", c, into_id=targets[i % len(targets)])], f"r{i}"
+            )
+            for i in range(THREADS)
+        ]
+        outcomes = at_once(work)
+        assert sum(outcome.applied for outcome in outcomes) == 1, round_
+        aliases = {row["id"]: row["aliases"] for row in graph.read("read/linker_entities")}
+        holders = [t for t in targets if f"candidate {round_}" in aliases.get(t, [])]
+        assert len(holders) == 1 and tag(graph, candidate)["status"] == "merged"
+
+
+def test_a_conflict_is_an_error_of_the_core_too(graph: GraphExecutor) -> None:
+    with pytest.raises(DecisionConflictError) as refused:
+        apply_decisions(graph, [Decision("approve", CANDIDATE), Decision("reject", CANDIDATE)], "ana")
+    assert refused.value.conflicts == [(0, 1)]
