@@ -145,6 +145,8 @@ class ApiSettings(Section):
         body_timeout_s: Seconds the service waits for the next part of a request body (408 after).
         keep_alive_s: Seconds an idle kept-alive connection stays open.
         retry_after_s: ``Retry-After`` seconds of a 503.
+        reload_check_s: Seconds between looks for a newer tagger, tagging or recommender run in
+            the graph, which reloads the models (0: only ``POST /v1/admin/reload`` does).
 
     """
 
@@ -165,6 +167,7 @@ class ApiSettings(Section):
     body_timeout_s: float = Field(default=10.0, gt=0, le=600)
     keep_alive_s: float = Field(default=5.0, gt=0, le=600)
     retry_after_s: int = Field(default=5, ge=1)
+    reload_check_s: float = Field(default=30.0, ge=0, le=86_400)
 
     @field_validator("keys")
     @classmethod

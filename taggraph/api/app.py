@@ -12,10 +12,9 @@ from prometheus_client import CollectorRegistry
 from taggraph.api.errors import install_error_handlers
 from taggraph.api.graph_gate import GraphGate
 from taggraph.api.guards import BodyGuard, KeyCheck, NeverDrop
-from taggraph.api.metrics import RequestMetrics
-from taggraph.api.routes import health, products, recommendations, review, tags
+from taggraph.api.metrics import AnswerMetrics, RequestMetrics
+from taggraph.api.routes import admin, health, products, recommendations, review, tags
 from taggraph.core.identity import load_pseudonymiser
-from taggraph.core.loaded_models import LoadedModels, load_models
 from taggraph.core.service import Service
 from taggraph.errors import Neo4jUnavailableError
 from taggraph.graph.connection import GraphExecutor, create_driver
@@ -49,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             executor = GraphExecutor.from_settings(driver, neo4j, timeout_s=api.neo4j_timeout_s)
             service = Service(settings, executor, pseudonymiser)
             app.state.service, app.state.gate = service, gate
-            loading = asyncio.create_task(_load_when_reachable(service))
+            app.state.reload_lock = asyncio.Lock()
+            loading = asyncio.create_task(_load_when_reachable(service, app.state.reload_lock))
             try:
                 yield
             finally:
@@ -64,27 +64,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,  # a redirect would build its Location from the client's Host header
     )
     app.state.registry = CollectorRegistry()
+    app.state.answers = AnswerMetrics(app.state.registry)
     # Added innermost first: NeverDrop, metrics, KeyCheck, BodyGuard, then the routes.
     app.add_middleware(BodyGuard, max_bytes=api.max_body_bytes, timeout_s=api.body_timeout_s)
     app.add_middleware(KeyCheck, settings=api)
     app.add_middleware(RequestMetrics, registry=app.state.registry)
     app.add_middleware(NeverDrop)
     install_error_handlers(app, api.retry_after_s)
-    for module in (health, products, tags, recommendations, review):
+    for module in (health, products, tags, recommendations, review, admin):
         app.include_router(module.router)
     return app
 
 
-async def _load_when_reachable(service: Service) -> None:
-    """Load the models once Neo4j answers, retrying every ``retry_after_s`` until it does."""
+async def _load_when_reachable(service: Service, lock: asyncio.Lock) -> None:
+    """Load the models once Neo4j answers, then again whenever the graph records newer runs.
+
+    Loading retries every ``retry_after_s`` until Neo4j answers; afterwards the newest model runs
+    are looked up every ``reload_check_s`` (0: never), and a newer one reloads every model.
+    """
     api = service.settings.api
-    if not api.load_models:
-        service.models = LoadedModels(missing={"models": "not loaded: TAGGRAPH_API_LOAD_MODELS is off"})
-        return
-    while True:
+    while service.models is None:
         try:
-            service.models = await asyncio.to_thread(load_models, service.executor, service.settings)
-            return
+            async with lock:
+                await asyncio.to_thread(service.reload)
         except Neo4jUnavailableError as error:
             log.warning("models wait for Neo4j: %s", error)
             await asyncio.sleep(api.retry_after_s)
+    while api.load_models and api.reload_check_s:
+        await asyncio.sleep(api.reload_check_s)
+        try:
+            if await asyncio.to_thread(service.models_are_stale):
+                async with lock:
+                    await asyncio.to_thread(service.reload)
+                log.info("models reloaded after a newer run: %s", service.loaded_runs)
+        except Neo4jUnavailableError as error:
+            log.warning("the check for newer models waits for Neo4j: %s", error)

@@ -7,6 +7,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from pydantic import BeforeValidator
 
 from taggraph.api.graph_gate import GraphGate
+from taggraph.api.metrics import AnswerMetrics
 from taggraph.api.schemas import ID_PATTERN
 from taggraph.core.service import Service
 
@@ -25,6 +26,12 @@ async def get_gate(request: Request) -> GraphGate:
     return gate
 
 
+async def get_answer_metrics(request: Request) -> AnswerMetrics:
+    """The counters of how answers were made."""
+    answers: AnswerMetrics = request.app.state.answers
+    return answers
+
+
 def whole_number(value: object) -> object:
     """A query parameter's digits as they are: ``5_0``, ``3.0``, ``+3`` or ``1e2`` are no count."""
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
@@ -41,6 +48,7 @@ def within(value: int, limit: int, name: str) -> int:
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 GateDep = Annotated[GraphGate, Depends(get_gate)]
+AnswersDep = Annotated[AnswerMetrics, Depends(get_answer_metrics)]
 Count = Annotated[int, BeforeValidator(whole_number)]
 ProductIdPath = Annotated[
     str, Path(min_length=1, max_length=200, pattern=ID_PATTERN, examples=["myntra:33554"])

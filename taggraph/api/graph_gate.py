@@ -60,6 +60,10 @@ class GraphGate:
             GraphTimeoutError: If it does not finish within ``timeout_s``.
 
         """
+        return await self.run_for(self.timeout_s, call, *args, **kwargs)
+
+    async def run_for(self, seconds: float, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """:meth:`run` with a timeout of ``seconds`` (a batch of calls in one thread)."""
         with self._lock:
             if self._in_flight >= self.capacity:
                 raise GraphBusyError("the service is at its limit of graph requests; retry shortly")
@@ -67,10 +71,10 @@ class GraphGate:
         future: Future[T] = self._pool.submit(call, *args, **kwargs)
         future.add_done_callback(self._release)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
+            return await asyncio.wait_for(asyncio.wrap_future(future), seconds)
         except TimeoutError:
             future.cancel()  # dropped if it still waits for a thread; a running call runs out
-            raise GraphTimeoutError(f"the graph did not answer within {self.timeout_s:g} s") from None
+            raise GraphTimeoutError(f"the graph did not answer within {seconds:g} s") from None
 
     async def answers(self, call: Callable[[], object]) -> bool:
         """Whether ``call()`` (a connectivity check) finishes without error within the timeout."""

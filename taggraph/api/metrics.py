@@ -70,6 +70,31 @@ class RequestMetrics:
             self.latency.labels(method, template).observe(time.perf_counter() - started)
 
 
+class AnswerMetrics:
+    """How answers were made: recommendations by method (model, graph, fallback).
+
+    Args:
+        registry: Registry the metrics live in (one per application).
+
+    """
+
+    METHODS = ("model", "graph", "fallback")
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.recommendations = Counter(
+            "taggraph_recommendations",
+            "Recommendation answers by how they were ranked.",
+            ["method"],
+            registry=registry,
+        )
+        for method in self.METHODS:
+            self.recommendations.labels(method)
+
+    def answered(self, method: str) -> None:
+        """Count one recommendation answer made by ``method``."""
+        self.recommendations.labels(method if method in self.METHODS else "other").inc()
+
+
 def render(registry: CollectorRegistry) -> bytes:
     """The registry in Prometheus text format."""
     return generate_latest(registry)

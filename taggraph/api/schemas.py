@@ -171,9 +171,33 @@ class RecommendationRequest(Strict):
 
 
 class Recommendations(Answer):
-    """Recommended products, best first."""
+    """Recommended products, best first, and how they were ranked.
+
+    Attributes:
+        method: ``model`` (the next-item model), ``graph`` (shared tags and co-interaction) or
+            ``fallback`` (the graph, because the model knows none of the user's products).
+        model: Run id of the model that ranked; null for the graph.
+
+    """
 
     results: list[ScoredProduct]
+    method: Literal["model", "graph", "fallback"]
+    model: str | None = None
+
+
+MAX_BATCH = 100
+
+
+class RecommendationBatch(Strict):
+    """Several recommendation queries answered in one call, in order."""
+
+    queries: Annotated[list[RecommendationRequest], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class BatchedRecommendations(Answer):
+    """One answer per query of the batch, in the batch's order, all from one loaded model."""
+
+    answers: list[Recommendations]
 
 
 class TagProduct(Answer):
@@ -336,6 +360,21 @@ class DecisionsResult(Answer):
     reviewer: str
     applied: int
     not_applied: list[NotApplied]
+
+
+class Reloaded(Answer):
+    """The models the service answers with after a reload.
+
+    Attributes:
+        loaded: What is loaded (``tagger/<source>``, ``linker``, ``recommender``).
+        missing: What is not, and why.
+        runs: When the newest tagger, tagging and recommender runs were recorded.
+
+    """
+
+    loaded: list[str]
+    missing: dict[str, str]
+    runs: dict[str, str]
 
 
 class Health(Answer):

@@ -35,6 +35,11 @@ class LoadedRecommender:
     product_ids: list[str]
     index: dict[str, int]
 
+    @property
+    def run_id(self) -> str:
+        """The training run that made the model."""
+        return str(self.ranker.meta.get("run_id", "recommender"))
+
 
 @dataclass
 class LoadedModels:
@@ -53,6 +58,11 @@ class LoadedModels:
     recommender: LoadedRecommender | None = None
     missing: dict[str, str] = field(default_factory=dict)
 
+    def names(self) -> list[str]:
+        """The parts that are loaded: ``tagger/<source>``, ``linker``, ``recommender``."""
+        names = [f"tagger/{source}" for source in self.taggers]
+        return names + (["linker"] if self.linker else []) + (["recommender"] if self.recommender else [])
+
     def why(self, part: str) -> str:
         """Why ``part`` (``linker``, ``tagger``) is not loaded."""
         reasons = [
@@ -61,6 +71,17 @@ class LoadedModels:
             if name in (part, "models") or name.startswith(f"{part}/")
         ]
         return "; ".join(reasons) or "not loaded"
+
+
+RUN_KINDS = ("tagger-training", "tagging", "recommender-training")
+"""Runs whose newer record means the service should load its models again."""
+
+
+def latest_runs(executor: GraphExecutor) -> dict[str, str]:
+    """When the newest finished run of each of :data:`RUN_KINDS` was recorded, by kind."""
+    return {
+        row["kind"]: row["updated_at"] for row in executor.read("read/latest_runs", kinds=list(RUN_KINDS))
+    }
 
 
 def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:

@@ -78,7 +78,30 @@ class RecommendationQuery:
     filters: Filters = Filters()
 
 
-def recommend_for(service: Service, query: RecommendationQuery) -> list[ScoredProduct]:
+Method = Literal["model", "graph", "fallback"]
+
+
+@dataclass
+class Recommendation:
+    """An answer and how it was made.
+
+    Attributes:
+        results: The products, best first.
+        method: ``model`` (ranked by the next-item model), ``graph`` (shared tags and
+            co-interaction), or ``fallback`` (the graph, because the model knows none of the
+            user's products).
+        model: Run id of the model that ranked, None for the graph.
+
+    """
+
+    results: list[ScoredProduct]
+    method: Method
+    model: str | None = None
+
+
+def recommend_for(
+    service: Service, query: RecommendationQuery, recommender: LoadedRecommender | None = None
+) -> Recommendation:
     """Products for a user, seed products or tags, best first, each with its reasons.
 
     A user's recent products become seeds (and are never recommended back). When the
@@ -86,21 +109,36 @@ def recommend_for(service: Service, query: RecommendationQuery) -> list[ScoredPr
     products (and the seed products); otherwise, and for a user it knows no product of,
     products are ranked by the tags they share with the seeds and by co-interaction. An
     unknown user gets recommendations from the other seeds only (none without them).
+
+    Args:
+        service: The service.
+        query: What to recommend for.
+        recommender: The next-item model to rank with; the service's current one when None
+            (a batch passes the one it started with, so its answers never mix two models).
+
     """
+    recommender = recommender or (service.models.recommender if service.models is not None else None)
     seeds = Seeds(product_ids=list(dict.fromkeys(query.product_ids)), tags=list(dict.fromkeys(query.tags)))
+    method: Method = "graph"
     if query.user_id is not None:
         history = user_seeds(service.executor, service.graph_user_id(query.user_id))
         seeds.product_ids = list(dict.fromkeys([*history, *seeds.product_ids]))
         seeds.history = set(history)
-        recommender = service.models.recommender if service.models is not None else None
         if recommender is not None and not seeds.tags:
             latest = list(dict.fromkeys([*query.product_ids, *history]))
             ranked = recommend_next(
                 service.executor, recommender, latest, seeds.history, query.k, query.filters
             )
             if ranked is not None:
-                return ranked
-    return recommend(service.executor, seeds, query.k, query.filters)
+                return Recommendation(ranked, "model", recommender.run_id)
+            method = "fallback"
+    return Recommendation(recommend(service.executor, seeds, query.k, query.filters), method)
+
+
+def recommend_batch(service: Service, queries: list[RecommendationQuery]) -> list[Recommendation]:
+    """Each query answered as :func:`recommend_for` would, all with the model loaded when it began."""
+    recommender = service.models.recommender if service.models is not None else None
+    return [recommend_for(service, query, recommender) for query in queries]
 
 
 @dataclass
@@ -220,7 +258,7 @@ def recommend_next(
     newest = next(product for product in latest if product in recommender.index)
     reason = Reason(
         kind="next_item",
-        via=str(recommender.ranker.meta.get("run_id", "recommender")),
+        via=recommender.run_id,
         path=_start(newest, history),
     )
     results: list[ScoredProduct] = []

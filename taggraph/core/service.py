@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 
 from taggraph.core.identity import Pseudonymiser
-from taggraph.core.loaded_models import LoadedModels
+from taggraph.core.loaded_models import LoadedModels, latest_runs, load_models
 from taggraph.errors import ServiceUnavailable
 from taggraph.graph.connection import GraphExecutor
 from taggraph.settings import Settings
@@ -29,7 +29,9 @@ class Service:
         executor: Executor over the one driver.
         pseudonymiser: The keyed hash of ingest: callers send their own user ids
             (``<source>:<native id>``) and the graph, logs and answers never hold them.
-        models: Loaded models; None until loading finished.
+        models: Loaded models; None until loading finished. A reload replaces the whole object
+            at once, so a request that read it once never mixes two models.
+        loaded_runs: The newest model runs the graph recorded when the models were loaded.
         embeddings_checked_at: When the product embedding index was last looked for.
         embeddings: Whether it was there.
 
@@ -39,6 +41,7 @@ class Service:
     executor: GraphExecutor
     pseudonymiser: Pseudonymiser
     models: LoadedModels | None = None
+    loaded_runs: dict[str, str] | None = None
     embeddings_checked_at: float = float("-inf")
     embeddings: bool = False
 
@@ -78,7 +81,21 @@ class Service:
         models = self.models
         if models is None:
             return Readiness(False, neo4j, [], {"models": "not loaded yet"})
-        loaded = [f"tagger/{source}" for source in models.taggers]
-        loaded += ["linker"] if models.linker else []
-        loaded += ["recommender"] if models.recommender else []
-        return Readiness(neo4j == "reachable", neo4j, loaded, dict(models.missing))
+        return Readiness(neo4j_reachable, neo4j, models.names(), dict(models.missing))
+
+    def reload(self) -> LoadedModels:
+        """Load every model again from the models folder and put them in place in one step.
+
+        With ``api.load_models`` off nothing is loaded, and the models say so.
+        """
+        if not self.settings.api.load_models:
+            self.models = LoadedModels(missing={"models": "not loaded: TAGGRAPH_API_LOAD_MODELS is off"})
+            return self.models
+        runs = latest_runs(self.executor)
+        models = load_models(self.executor, self.settings)
+        self.models, self.loaded_runs = models, runs
+        return models
+
+    def models_are_stale(self) -> bool:
+        """Whether the graph records a model run newer than those of the loaded models."""
+        return self.models is not None and latest_runs(self.executor) != self.loaded_runs

@@ -45,6 +45,9 @@ def models_dir(
 def api_settings(models_dir: Path | None, neo4j: Neo4jSettings, **overrides: object) -> Settings:
     """The environment's settings with the test keys, ``models_dir`` and ``neo4j``."""
     keys = {name: {"key": key, "role": ROLES[name]} for name, key in KEYS.items()}
+    overrides.setdefault(
+        "neo4j_timeout_s", 30.0
+    )  # a loaded test machine is slow; the stall tests set their own
     api = ApiSettings(keys=keys, load_models=models_dir is not None, **overrides)
     return Settings(models_dir=models_dir or Path("/nonexistent"), neo4j=neo4j, api=api)
 
@@ -59,9 +62,11 @@ def wait_ready(client: TestClient, timeout_s: float = 120.0) -> dict:
 
 
 @contextmanager
-def ready_client(models_dir: Path | None, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+def ready_client(
+    models_dir: Path | None, neo4j_settings: Neo4jSettings, **overrides: object
+) -> Iterator[TestClient]:
     """The app (graph routes only when ``models_dir`` is None), started and ready."""
-    app = create_app(api_settings(models_dir, neo4j_settings))
+    app = create_app(api_settings(models_dir, neo4j_settings, **overrides))
     with TestClient(app, raise_server_exceptions=False) as test_client:
         ready = wait_ready(test_client)
         assert ready["ready"], ready

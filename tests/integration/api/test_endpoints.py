@@ -100,7 +100,7 @@ def test_recommendations_for_a_user_come_from_co_interaction(client: TestClient)
     assert reason["kind"] == "co_interaction" and reason["path"].startswith("(:User)-[:INTERACTED]->")
     assert "u1" not in str(results) and "user:" not in str(results)
     unknown = client.post("/v1/recommendations", headers=READ, json={"user_id": "shop:nobody"})
-    assert unknown.status_code == 200 and unknown.json() == {"results": []}
+    assert unknown.status_code == 200 and unknown.json() == {"results": [], "method": "graph", "model": None}
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,8 @@
 """A user's recommendations ranked by the next-item model: trained from the graph, loaded, served."""
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
 from taggraph.settings import Neo4jSettings, Settings
-from tests.integration.api.conftest import READ, ready_client
+from tests.integration.api.conftest import KEYS, READ, ready_client
 from tests.support.catalog import first_rows
 
 ITEMS = 30
@@ -79,18 +81,106 @@ def test_the_model_ranks_the_next_item_first_and_never_the_history(client: TestC
 
 def test_a_price_filter_applies_to_the_model_ranking(client: TestClient) -> None:
     body = {"user_id": "walk:w0", "k": 3, "filters": {"min_price": 1.0}}
-    assert client.post("/v1/recommendations", headers=READ, json=body).json() == {"results": []}  # no prices
+    answer = client.post("/v1/recommendations", headers=READ, json=body).json()
+    assert answer["results"] == [] and answer["method"] == "model"  # no walk item has a price
 
 
 def test_tags_or_an_unknown_user_use_the_graph_ranking(client: TestClient) -> None:
     unknown = client.post("/v1/recommendations", headers=READ, json={"user_id": "walk:nobody"})
-    assert unknown.status_code == 200 and unknown.json() == {"results": []}
+    assert unknown.status_code == 200
+    assert unknown.json() == {"results": [], "method": "fallback", "model": None}
     with_tags = client.post(
         "/v1/recommendations",
         headers=READ,
         json={"user_id": "walk:w0", "tags": ["tag:walk-attribute:1"], "k": 3},
     ).json()["results"]
     assert all(reason["kind"] != "next_item" for r in with_tags for reason in r["reasons"])
+
+
+def test_answers_say_how_they_were_made_and_are_counted(client: TestClient) -> None:
+    before = client.get("/metrics").text
+    by_model = client.post("/v1/recommendations", headers=READ, json={"user_id": "walk:w0", "k": 3}).json()
+    assert by_model["method"] == "model" and by_model["model"].startswith("recommender-")
+    assert by_model["model"] == by_model["results"][0]["reasons"][0]["via"]
+    by_graph = client.post(
+        "/v1/recommendations", headers=READ, json={"product_ids": ["walk:3"], "k": 3}
+    ).json()
+    assert by_graph["method"] == "graph" and by_graph["model"] is None
+    after = client.get("/metrics").text
+
+    def count(text: str, method: str) -> float:
+        line = next(
+            row
+            for row in text.splitlines()
+            if row.startswith(f'taggraph_recommendations_total{{method="{method}"}}')
+        )
+        return float(line.split()[-1])
+
+    assert count(after, "model") == count(before, "model") + 1
+    assert count(after, "graph") == count(before, "graph") + 1
+
+
+def test_a_batch_answers_each_query_as_the_single_route_would(client: TestClient) -> None:
+    queries = [
+        {"user_id": "walk:w0", "k": 3},
+        {"user_id": "walk:nobody"},
+        {"product_ids": ["walk:3"], "k": 2},
+        {"user_id": "walk:w5", "tags": ["tag:walk-attribute:1"], "k": 3},
+    ]
+    batch = client.post("/v1/recommendations/batch", headers=READ, json={"queries": queries})
+    assert batch.status_code == 200
+    singles = [client.post("/v1/recommendations", headers=READ, json=query).json() for query in queries]
+    assert batch.json()["answers"] == singles
+    assert client.post("/v1/recommendations/batch", headers=READ, json={"queries": []}).status_code == 422
+    too_many = {"queries": [{"user_id": "walk:w0"}] * 101}
+    assert client.post("/v1/recommendations/batch", headers=READ, json=too_many).status_code == 422
+    invalid = {"queries": [{"user_id": "walk:w0"}, {"k": 3}]}
+    assert client.post("/v1/recommendations/batch", headers=READ, json=invalid).status_code == 422
+
+
+def test_only_an_admin_reloads_and_a_batch_never_mixes_two_models(
+    trained: Path, neo4j_settings: Neo4jSettings
+) -> None:
+    record = trained / "recommender" / "recommender.json"
+    original = record.read_text()
+    with ready_client(trained, neo4j_settings) as client:
+        assert client.post("/v1/admin/reload", headers=READ).status_code == 403
+        admin = {"X-API-Key": KEYS["ops"]}
+        reloaded = client.post("/v1/admin/reload", headers=admin)
+        assert reloaded.status_code == 200 and "recommender" in reloaded.json()["loaded"]
+        queries = {"queries": [{"user_id": f"walk:w{user}", "k": 2} for user in range(40)]}
+        stop = threading.Event()
+        reload_statuses: list[int] = []
+
+        def reload_between_two_models() -> None:
+            for round_ in range(40):
+                if stop.is_set():
+                    return
+                run = "recommender-second" if round_ % 2 else json.loads(original)["meta"]["run_id"]
+                record.write_text(
+                    json.dumps(
+                        {**json.loads(original), "meta": {**json.loads(original)["meta"], "run_id": run}}
+                    )
+                )
+                reload_statuses.append(client.post("/v1/admin/reload", headers=admin).status_code)
+
+        reloader = threading.Thread(target=reload_between_two_models)
+        reloader.start()
+        try:
+            seen = set()
+            for _ in range(15):
+                answers = client.post("/v1/recommendations/batch", headers=READ, json=queries).json()[
+                    "answers"
+                ]
+                models = {answer["model"] for answer in answers}
+                assert len(models) == 1, models
+                seen |= models
+        finally:
+            stop.set()
+            reloader.join()
+            record.write_text(original)
+        assert set(reload_statuses) == {200}
+        assert seen == {json.loads(original)["meta"]["run_id"], "recommender-second"}
 
 
 def test_a_corrupt_or_missing_recommender_is_refused(trained: Path, tmp_path: Path) -> None:
@@ -111,3 +201,20 @@ def test_a_graph_without_interactions_is_a_clear_error(
     assert main(["gnn", "recommender", "--out", str(tmp_path / "r")]) == 1
     assert "no user has two interactions" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_newer_run_recorded_in_the_graph_reloads_the_models(
+    trained: Path, neo4j_settings: Neo4jSettings, session_executor: GraphExecutor
+) -> None:
+    with ready_client(trained, neo4j_settings, reload_check_s=0.3) as client:
+        service = client.app.state.service
+        first = service.models
+        time.sleep(1.0)
+        assert service.models is first  # nothing newer yet: no reload
+        properties = {"kind": "recommender-training", "status": "finished"}
+        session_executor.write("write/model_run", id="recommender-newer", properties=properties)
+        deadline = time.monotonic() + 60
+        while service.models is first and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert service.models is not first and "recommender" in service.models.names()
+        assert service.loaded_runs is not None and "recommender-training" in service.loaded_runs
