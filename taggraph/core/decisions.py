@@ -13,8 +13,8 @@ Semantics of a batch:
   once (the statements lock what they decide on before reading it). A decision that would
   change nothing is reported, not applied: the edge already records it, the candidate was
   already decided, an item repeats an earlier one of the batch.
-- An edge to a tag that is not active (a candidate not yet accepted, a rejected or merged one)
-  is not approved or rejected; accept or merge the candidate first.
+- An edge to a candidate that is not yet accepted may be rejected but not approved (accept or
+  merge the candidate first); an edge to a rejected or merged tag takes no decision.
 """
 
 from collections.abc import Sequence

@@ -2,7 +2,8 @@
 // re-ingest changes afterwards. Decisions on one product are serialised by a write lock on
 // the product taken before anything is read, so each is applied exactly once: a decision the
 // edge already records changes nothing ('unchanged'), and an edge to a tag that is not active
-// (a candidate not yet accepted, a rejected or merged one) is not approved ('not_active').
+// is not decided ('not_active'): a candidate not yet accepted may have its edges rejected, not
+// approved; a rejected or merged tag takes no decision.
 // One row per input row: its outcome.
 UNWIND $rows AS row
 OPTIONAL MATCH (p:Product {id: row.product_id})
@@ -15,7 +16,7 @@ OPTIONAL CALL (p, t, row) {
   OPTIONAL MATCH (p)-[old:HAS_TAG]->(t)
   WITH p, t, row,
        CASE
-         WHEN t.status <> 'active' THEN 'not_active'
+         WHEN t.status <> 'active' AND NOT (t.status = 'candidate' AND row.status = 'rejected') THEN 'not_active'
          WHEN old IS NOT NULL AND old.source = 'human' AND old.status = row.status THEN 'unchanged'
          ELSE 'applied'
        END AS outcome

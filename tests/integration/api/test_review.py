@@ -172,7 +172,9 @@ def test_a_contradictory_batch_is_refused_whole(
     assert edge(graph, WHITE_SHIRT, "tag:colour:white")["status"] == "proposed"
 
 
-def test_an_edge_to_a_candidate_waits_for_the_candidate(client: TestClient, graph: GraphExecutor) -> None:
+def test_an_edge_to_a_candidate_is_approved_only_after_the_candidate(
+    client: TestClient, graph: GraphExecutor
+) -> None:
     approve_edge = {"action": "approve", "product_id": SHIRT, "tag_id": CANDIDATE}
     result = client.post("/v1/review/decisions", headers=REVIEW, json={"decisions": [approve_edge]}).json()
     assert (
@@ -187,6 +189,19 @@ def test_an_edge_to_a_candidate_waits_for_the_candidate(client: TestClient, grap
         "human",
         "approved",
     )
+
+
+def test_an_edge_to_a_candidate_can_be_rejected_before_the_candidate_is_decided(
+    client: TestClient, graph: GraphExecutor
+) -> None:
+    reject_edge = {"action": "reject", "product_id": SHIRT, "tag_id": CANDIDATE}
+    result = client.post("/v1/review/decisions", headers=REVIEW, json={"decisions": [reject_edge]}).json()
+    assert result["applied"] == 1, result
+    assert (edge(graph, SHIRT, CANDIDATE)["source"], edge(graph, SHIRT, CANDIDATE)["status"]) == (
+        "human",
+        "rejected",
+    )
+    assert tag(graph, CANDIDATE)["status"] == "candidate"
 
 
 def test_a_repeated_item_and_a_repeated_decision_change_nothing_more(client: TestClient) -> None:
