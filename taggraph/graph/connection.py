@@ -170,7 +170,7 @@ class GraphExecutor:
                 return session.execute_write(work)
 
     def _query(self, name: str) -> Query:
-        return Query(load_cypher(name), timeout=self.timeout_s)  # type: ignore[arg-type]
+        return Query(load_cypher(name), timeout=self.timeout_s)
 
     def _run(self, name: str, parameters: Mapping[str, Any], routing: RoutingControl) -> list[Record]:
         with translate_errors(self.uri):

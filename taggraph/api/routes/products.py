@@ -1,6 +1,6 @@
 """Products: details, tags with provenance, similar products."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -11,7 +11,7 @@ from taggraph.core.products import product_details, tags_of_product
 from taggraph.core.similar import similar_products
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
-NOT_FOUND = {404: {"description": "No product has this id."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No product has this id."}}
 
 
 @router.get("/{product_id}", response_model=Product, responses=NOT_FOUND)
@@ -25,9 +25,8 @@ async def get_product_tags(
     product_id: ProductIdPath, service: ServiceDep, gate: GateDep, _: Reader
 ) -> ProductTags:
     """Every tag of a product with its provenance: source, status, score, model, surface form."""
-    return ProductTags(
-        product_id=product_id, tags=await gate.run(tags_of_product, service.executor, product_id)
-    )
+    rows = await gate.run(tags_of_product, service.executor, product_id)
+    return ProductTags.model_validate({"product_id": product_id, "tags": rows})
 
 
 @router.get("/{product_id}/similar", response_model=SimilarProducts, responses=NOT_FOUND)
