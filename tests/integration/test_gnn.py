@@ -107,7 +107,9 @@ def test_training_is_deterministic_with_a_seed(
     first, report = train_refiner(graph, tagger, embedder, CONFIG)
     second, _ = train_refiner(graph, tagger, embedder, CONFIG)
     assert set(report.metrics) == {"tagger", "gnn", "fused"}
-    assert all(0.0 <= m["micro_f1"] <= 1.0 for m in report.metrics.values())
+    tagger_f1, fused_f1 = report.metrics["tagger"]["micro_f1"], report.metrics["fused"]["micro_f1"]
+    assert tagger_f1 > 0.5  # one of the few gender labels drawn at random scores about 0.3 here
+    assert fused_f1 >= tagger_f1 - 0.02  # the fusion, fit on validation, does not lose the tagger's tags
     for a, b in zip(first.trained.encoder.parameters(), second.trained.encoder.parameters(), strict=True):
         assert torch.equal(a, b)
     saved = GraphModel.load(first.save(tmp_path / "gnn"))

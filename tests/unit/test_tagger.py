@@ -46,11 +46,12 @@ COLOURS = ("red", "blue", "green")
 TYPES = ("shirt", "shoe", "watch")
 
 
-def synthetic(count: int, offset: int = 0) -> tuple[list[str], list[set[str]]]:
+def synthetic(count: int, offset: int = 0, reordered: bool = False) -> tuple[list[str], list[set[str]]]:
     texts, labels = [], []
     for i in range(offset, offset + count):
         colour, kind = COLOURS[i % 3], TYPES[(i // 3) % 3]
-        texts.append(f"brand{i % 7} {colour} cotton {kind}")
+        words = [f"brand{i % 7}", colour, "cotton", kind]
+        texts.append(" ".join(reversed(words) if reordered else words))
         labels.append({f"colour:{colour}", f"article_type:{kind}"})
     return texts, labels
 
@@ -76,7 +77,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tagger, list[str]
         truth[160:200],
         config,
     )
-    test_texts, test_labels = synthetic(40, offset=200)
+    test_texts, test_labels = synthetic(40, offset=200, reordered=True)
+    assert not set(test_texts) & set(texts[:200])  # held out: no test text was seen in training
     return tagger, test_texts, matrix(test_labels, space)
 
 

@@ -15,6 +15,7 @@ from taggraph.errors import ModelArtifactError
 from taggraph.graph.connection import GraphExecutor
 from taggraph.jobs.cli import main
 from taggraph.jobs.ingest.sources.base import SourceContext
+from taggraph.jobs.ingest.sources.mapped import ColumnMapping, MappedSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
 from taggraph.jobs.ingest.sources.sequences import SequenceSource
 from taggraph.settings import Neo4jSettings, Settings
@@ -48,6 +49,13 @@ def trained(session_executor: GraphExecutor, tmp_path_factory: pytest.TempPathFa
     run_ingest(
         source, folder / "walk.txt", BatchWriter(session_executor, 500), folder / "r", folder / "s", 500
     )
+    prices = "id,name,price\n" + "".join(f"{item},item {item},{item}.0\n" for item in range(1, ITEMS + 1))
+    (folder / "prices.csv").write_text(prices)  # item n costs n
+    mapping = ColumnMapping.parse(["id=id", "name=name", "price=price"])
+    priced = MappedSource(SourceContext(pseudonymiser=load_pseudonymiser(Settings())), "csv", mapping, "walk")
+    run_ingest(
+        priced, folder / "prices.csv", BatchWriter(session_executor, 500), folder / "r", folder / "s", 500
+    )
     models = tmp_path_factory.mktemp("models")
     argv = ["gnn", "recommender", "--source", "walk", "--out", str(models / "recommender")]
     assert (
@@ -80,9 +88,12 @@ def test_the_model_ranks_the_next_item_first_and_never_the_history(client: TestC
 
 
 def test_a_price_filter_applies_to_the_model_ranking(client: TestClient) -> None:
-    body = {"user_id": "walk:w0", "k": 3, "filters": {"min_price": 1.0}}
+    unfiltered = client.post("/v1/recommendations", headers=READ, json={"user_id": "walk:w0", "k": 3}).json()
+    assert unfiltered["results"][0]["id"] == "walk:7" and unfiltered["results"][0]["price"] == 7.0
+    body = {"user_id": "walk:w0", "k": 3, "filters": {"min_price": 10.0, "max_price": 20.0}}
     answer = client.post("/v1/recommendations", headers=READ, json=body).json()
-    assert answer["results"] == [] and answer["method"] == "model"  # no walk item has a price
+    assert answer["method"] == "model" and len(answer["results"]) == 3  # walk:7 is too cheap now
+    assert all(10.0 <= result["price"] <= 20.0 for result in answer["results"])
 
 
 def test_tags_or_an_unknown_user_use_the_graph_ranking(client: TestClient) -> None:
