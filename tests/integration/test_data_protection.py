@@ -130,4 +130,4 @@ def test_a_wrong_key_finds_no_user(
         patch.setenv("TAGGRAPH_PSEUDONYM_KEY", "another-key-that-is-long-enough-0123")
         with ready_client(None, neo4j_settings) as other:
             body = {"user_id": f"shop:{RAW_USERS[0]}", "k": 10}
-            assert other.post("/v1/recommendations", headers=READ, json=body).json() == {"results": []}
+            assert other.post("/v1/recommendations", headers=READ, json=body).json()["results"] == []
