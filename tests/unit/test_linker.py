@@ -57,6 +57,7 @@ def test_alias_links_exactly_and_respects_the_kind(linker: Linker) -> None:
         ("tag:colour:red", ALIAS),
     ]
     assert results[3].entity_id in (None, "brand:red-tape")
+    assert results[3].candidates
     assert all(candidate.startswith("brand:") for candidate, _ in results[3].candidates)
 
 

@@ -185,6 +185,7 @@ def test_skipped_products_are_counted_and_the_rest_scored(trained) -> None:
     assert [row["product_id"] for row in rows] == ["shop:1", "shop:5"]
     assert report.scored == 2
     assert report.skipped == Counter({EMPTY_TEXT: 2, TEXT_TOO_LONG: 1})
+    assert any(row["tags"] for row in rows)
     assert all(tag["tag_id"].startswith("tag:") for row in rows for tag in row["tags"])
 
 

@@ -100,11 +100,13 @@ def test_tags_or_an_unknown_user_use_the_graph_ranking(client: TestClient) -> No
     unknown = client.post("/v1/recommendations", headers=READ, json={"user_id": "walk:nobody"})
     assert unknown.status_code == 200
     assert unknown.json() == {"results": [], "method": "fallback", "model": None}
-    with_tags = client.post(
+    answer = client.post(
         "/v1/recommendations",
         headers=READ,
         json={"user_id": "walk:w0", "tags": ["tag:walk-attribute:1"], "k": 3},
-    ).json()["results"]
+    ).json()
+    with_tags = answer["results"]
+    assert answer["method"] == "graph" and with_tags
     assert all(reason["kind"] != "next_item" for r in with_tags for reason in r["reasons"])
 
 
