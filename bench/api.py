@@ -35,8 +35,8 @@ import httpx
 import numpy as np
 
 from taggraph.core.recommendations import SCAN, SEED_TAGS
+from taggraph.core.similar import similar_rows
 from taggraph.graph.connection import GraphExecutor, create_driver
-from taggraph.jobs.similar import similar_rows
 from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "api.json"
