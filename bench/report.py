@@ -64,6 +64,18 @@ class Plots:
         plt.close(figure)
         return f"![{title}]({path.relative_to(self.document.parent).as_posix()})"
 
+    def curves(self, name: str, title: str, curves: dict[str, list[tuple[int, float]]], ylabel: str) -> str:
+        """Training curves: one line of (epoch, validation score) points per data set."""
+
+        def draw(axes: Any) -> None:
+            for label, points in curves.items():
+                axes.plot(*zip(*points, strict=True), marker="o", label=label)
+            axes.set_xlabel("epoch")
+            axes.set_ylabel(ylabel)
+            axes.legend()
+
+        return self.save(name, title, draw)
+
 
 def tagger_section(data: dict[str, Any], plots: Plots) -> list[str]:
     """Tagger quality beside its baselines, the same-text ceiling, training curves and speed."""
@@ -143,15 +155,11 @@ def tagger_section(data: dict[str, Any], plots: Plots) -> list[str]:
                 )
             )
     if curves:
-
-        def draw(axes: Any) -> None:
-            for name, points in curves.items():
-                axes.plot(*zip(*points, strict=True), marker="o", label=name)
-            axes.set_xlabel("epoch")
-            axes.set_ylabel("validation micro-F1")
-            axes.legend()
-
-        parts.append(plots.save("tagger-training", "Tagger: validation micro-F1 by epoch", draw))
+        parts.append(
+            plots.curves(
+                "tagger-training", "Tagger: validation micro-F1 by epoch", curves, "validation micro-F1"
+            )
+        )
     return parts
 
 
@@ -167,15 +175,9 @@ def extractor_section(data: dict[str, Any], plots: Plots) -> list[str]:
             curves[name] = [(epoch["epoch"], validation_score(epoch, "validation_f1")) for epoch in epochs]
     parts.append(table(("data set", "method", "precision", "recall", "F1"), rows))
     if curves:
-
-        def draw(axes: Any) -> None:
-            for name, points in curves.items():
-                axes.plot(*zip(*points, strict=True), marker=".", label=name)
-            axes.set_xlabel("epoch")
-            axes.set_ylabel("validation F1")
-            axes.legend()
-
-        parts.append(plots.save("extractor-training", "Extractor: validation F1 by epoch", draw))
+        parts.append(
+            plots.curves("extractor-training", "Extractor: validation F1 by epoch", curves, "validation F1")
+        )
     return parts
 
 
