@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.registry = CollectorRegistry()
     app.state.answers = AnswerMetrics(app.state.registry)
-    # Added innermost first: NeverDrop, metrics, KeyCheck, BodyGuard, then the routes.
+    # Each add wraps the ones before, so outermost first they run: NeverDrop, metrics, KeyCheck,
+    # BodyGuard, then the routes.
     app.add_middleware(BodyGuard, max_bytes=api.max_body_bytes, timeout_s=api.body_timeout_s)
     app.add_middleware(KeyCheck, settings=api)
     app.add_middleware(RequestMetrics, registry=app.state.registry)

@@ -94,6 +94,7 @@ class KeyCheck:
         elif principal.role < needed:
             await send_json(send, 403, f"this route needs the {needed.name.lower()} role")
         else:
+            scope.setdefault("state", {})["principal"] = principal  # the routes' Reader, Reviewer, Admin
             await self.app(scope, receive, send)
 
 

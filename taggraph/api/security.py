@@ -50,14 +50,15 @@ def role_for_path(path: str) -> Role | None:
 
 
 def require(role: Role) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that answers 401 without a valid key and 403 when its role is below ``role``.
+    """A dependency naming the caller for the route (a reviewer's decisions carry the name).
 
-    :class:`taggraph.api.guards.KeyCheck` has refused such requests before their body was read;
-    this names the caller for the route (a reviewer's decisions carry the name).
+    :class:`taggraph.api.guards.KeyCheck` identified the key before the body was read and left
+    the caller in the request's state; the dependency declares the key header for the API
+    documents and answers 401 or 403 should a route need more than its path granted.
     """
 
-    async def dependency(request: Request, key: Annotated[str | None, Security(API_KEY_HEADER)]) -> Principal:
-        principal = identify(request.app.state.service.settings.api, key)
+    async def dependency(request: Request, _: Annotated[str | None, Security(API_KEY_HEADER)]) -> Principal:
+        principal: Principal | None = getattr(request.state, "principal", None)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

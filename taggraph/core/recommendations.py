@@ -99,8 +99,24 @@ class Recommendation:
     model: str | None = None
 
 
-def recommend_for(
-    service: Service, query: RecommendationQuery, recommender: LoadedRecommender | None = None
+def recommend_for(service: Service, query: RecommendationQuery) -> Recommendation:
+    """Products for a user, seed products or tags, with the model loaded now (:func:`recommend_with`)."""
+    return recommend_with(service, current_recommender(service), query)
+
+
+def recommend_batch(service: Service, queries: list[RecommendationQuery]) -> list[Recommendation]:
+    """Each query answered as :func:`recommend_for` would, all with the model loaded when it began."""
+    recommender = current_recommender(service)
+    return [recommend_with(service, recommender, query) for query in queries]
+
+
+def current_recommender(service: Service) -> LoadedRecommender | None:
+    """The next-item model the service answers with now, if one is loaded."""
+    return service.models.recommender if service.models is not None else None
+
+
+def recommend_with(
+    service: Service, recommender: LoadedRecommender | None, query: RecommendationQuery
 ) -> Recommendation:
     """Products for a user, seed products or tags, best first, each with its reasons.
 
@@ -112,12 +128,11 @@ def recommend_for(
 
     Args:
         service: The service.
+        recommender: The next-item model to rank with (None: the graph alone); a batch passes the
+            one it started with to every query, so its answers never mix two models.
         query: What to recommend for.
-        recommender: The next-item model to rank with; the service's current one when None
-            (a batch passes the one it started with, so its answers never mix two models).
 
     """
-    recommender = recommender or (service.models.recommender if service.models is not None else None)
     seeds = Seeds(product_ids=list(dict.fromkeys(query.product_ids)), tags=list(dict.fromkeys(query.tags)))
     method: Method = "graph"
     if query.user_id is not None:
@@ -133,12 +148,6 @@ def recommend_for(
                 return Recommendation(ranked, "model", recommender.run_id)
             method = "fallback"
     return Recommendation(recommend(service.executor, seeds, query.k, query.filters), method)
-
-
-def recommend_batch(service: Service, queries: list[RecommendationQuery]) -> list[Recommendation]:
-    """Each query answered as :func:`recommend_for` would, all with the model loaded when it began."""
-    recommender = service.models.recommender if service.models is not None else None
-    return [recommend_for(service, query, recommender) for query in queries]
 
 
 @dataclass

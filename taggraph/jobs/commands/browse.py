@@ -4,7 +4,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from taggraph.graph.browse import (
@@ -16,10 +15,9 @@ from taggraph.graph.browse import (
     browser_parameters,
     run_browse_query,
 )
-from taggraph.jobs.commands.runtime import console, open_graph, settings_of
+from taggraph.jobs.commands.runtime import console, open_graph, settings_of, wide
 
 MAX_CELL_CHARS = 80
-wide = Console(width=1000, highlight=False, emoji=False)  # to a file or pipe: as wide as the rows are
 
 
 def browse(
