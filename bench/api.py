@@ -1,20 +1,21 @@
-"""API load benchmark: requests/s, p50 and p99 latency and errors of three endpoints at several
-concurrencies, beside the same Cypher issued straight through the neo4j driver.
+"""API load benchmark: requests/s, p50 and p99 latency and errors of every query the recommender
+engine asks, at several concurrencies, beside the same work done in-process without HTTP.
 
 The service runs as `taggraph serve` (uvicorn, one worker unless --workers) on loopback against
-the configured Neo4j (after `taggraph graph similar`, /similar reads precomputed lists; without
-them it computes from the graph), which should hold the full Myntra file (`taggraph ingest myntra
-../shared/data/catalog/myntra_styles.csv`). The load generator is a minimal asyncio HTTP/1.1
-client in this process (keep-alive connections, as wrk uses; an httpx client costs several times
-more CPU per request, which this 2-core machine would take from the service), with `concurrency`
-connections each keeping one request in flight, each on a random Myntra product, for --seconds
-after a short warm-up. The driver rows run the statements the routes run (one for /tags and
-/similar, three for /recommendations) from `concurrency` threads over one driver, so the
-difference is what the HTTP layer costs: FastAPI, validation, JSON, uvicorn. Everything,
+the configured Neo4j, which should hold the full Myntra, Flipkart and Beauty files, with the
+models under TAGGRAPH_MODELS_DIR (a recommender for the user rows; the linker for
+/tags/search; a Myntra tagger for POST /v1/tag; rows whose model is missing are skipped). The
+load generator is a minimal asyncio HTTP/1.1 client in this process (keep-alive connections, as
+wrk uses), with `concurrency` connections each keeping one request in flight, for --seconds after
+a short warm-up. Requests draw at random from 5,000 products, their tag pairs, 5,000 Beauty
+users, and product names for the text routes (repeats happen, as in real traffic; the text
+routes cache repeated queries). The in-process rows run what the route runs without HTTP: the
+Cypher statement through the driver for /products/{id}/tags, the core ranking function over a
+catalog read in this process for the in-memory routes, from `concurrency` threads. Everything,
 Neo4j included, shares this machine's cores, the load generator too.
 
 Usage:
-    python bench/api.py [--concurrency 1 16 64] [--seconds 10] [--workers 1]
+    python bench/api.py [--concurrency 1 16 64] [--seconds 10] [--workers 1] [--endpoints ...]
 Prints a table and writes bench/results/api.json.
 """
 
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import platform
 import random
 import signal
 import subprocess
@@ -30,53 +32,95 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
 
-from taggraph.core.recommendations import SCAN, SEED_TAGS
-from taggraph.core.similar import similar_rows
+from taggraph.core.identity import load_pseudonymiser
+from taggraph.core.recommendations import RecommendationQuery, recommend_for
+from taggraph.core.service import Service
+from taggraph.core.similar import similar_products
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.settings import Settings
 
 RESULTS = Path(__file__).parent / "results" / "api.json"
+BEAUTY = Path(__file__).resolve().parents[2] / "shared" / "data" / "recsys" / "Beauty.txt"
 KEY = "bench-read-key-0123456789"
 PORT = 18080
-FILTERS = {"category_id": None, "brand_id": None, "min_price": None, "max_price": None}
+SAMPLE = 5000
+BATCH_USERS = 100
+BATCH_CONCURRENCY = 4
+ENDPOINTS = (
+    "product_tags",
+    "similar",
+    "rec_products",
+    "rec_tags",
+    "rec_user",
+    "tags_search",
+    "tag_text",
+    "batch_users",
+)
+Request = tuple[str, str, dict | None]
 
 
-def http_request(name: str, product_id: str) -> tuple[str, str, dict | None]:
-    if name == "tags":
-        return "GET", f"/v1/products/{product_id}/tags", None
-    if name == "similar":
-        return "GET", f"/v1/products/{product_id}/similar?k=10", None
-    return "POST", "/v1/recommendations", {"product_ids": [product_id], "k": 10}
+class Workload:
+    """What requests draw from: products, tag pairs that products carry, users, product names."""
 
+    def __init__(self, executor: GraphExecutor, service: Service) -> None:
+        catalog = service.current_serving().catalog
+        rng = random.Random(0)
+        self.products = rng.sample(catalog.product_ids, min(SAMPLE, len(catalog)))
+        pairs = []
+        for product in self.products:
+            row = catalog.features[catalog.position[product]]
+            tags = [catalog.feature_ids[c] for c in row.indices if catalog.feature_kinds[c] == "tag"]
+            if len(tags) >= 2:
+                pairs.append(tuple(rng.sample(sorted(tags), 2)))
+        self.tag_pairs = pairs
+        users = [line.split()[0] for line in BEAUTY.read_text().splitlines() if line.strip()]
+        self.users = [f"beauty:{user}" for user in rng.sample(users, min(SAMPLE, len(users)))]
+        self.names = [
+            catalog.names[catalog.position[p]] for p in self.products if catalog.names[catalog.position[p]]
+        ]
 
-def driver_call(executor: GraphExecutor, name: str) -> Callable[[str], object]:
-    """The statements the route runs for one product, through the driver alone."""
-    if name == "tags":
-        return lambda pid: executor.read("read/product_tags", product_id=pid)
-    if name == "similar":
+    def request(self, name: str, rng: random.Random) -> Request:
+        """One HTTP request of endpoint ``name``."""
+        product = rng.choice(self.products)
+        if name == "product_tags":
+            return "GET", f"/v1/products/{product}/tags", None
+        if name == "similar":
+            return "GET", f"/v1/products/{product}/similar?k=10", None
+        if name == "rec_products":
+            return "POST", "/v1/recommendations", {"product_ids": [product], "k": 10}
+        if name == "rec_tags":
+            return "POST", "/v1/recommendations", {"tags": list(rng.choice(self.tag_pairs)), "k": 10}
+        if name == "rec_user":
+            return "POST", "/v1/recommendations", {"user_id": rng.choice(self.users), "k": 10}
+        if name == "tags_search":
+            words = rng.choice(self.names).split()
+            return "GET", "/v1/tags/search?" + httpx.QueryParams({"q": " ".join(words[-2:])}).__str__(), None
+        if name == "tag_text":
+            return "POST", "/v1/tag", {"title": rng.choice(self.names), "source": "myntra"}
+        users = rng.sample(self.users, BATCH_USERS)
+        return "POST", "/v1/recommendations/batch", {"queries": [{"user_id": u, "k": 10} for u in users]}
 
-        def similar(pid: str) -> object:
-            stored = executor.read("read/similar_list", product_id=pid)
-            return stored if stored and stored[0]["similar"] else similar_rows(executor, pid, 10)
-
-        return similar
-
-    def recommend(pid: str) -> object:
-        window = {"k": 20, "scan": SCAN, "exclude": [pid], **FILTERS}
-        tags = executor.read("read/seed_product_tags", seed_ids=[pid])
-        executor.read(
-            "read/products_for_tags",
-            tags=[{"id": t["id"], "weight": float(t["seeds"])} for t in tags],
-            seed_tags=SEED_TAGS,
-            **window,
-        )
-        return executor.read("read/co_interacted_products", seed_ids=[pid], **window)
-
-    return recommend
+    def in_process(
+        self, name: str, executor: GraphExecutor, service: Service
+    ) -> Callable[[random.Random], Any] | None:
+        """What the route runs, without HTTP; None for the text routes (their batching lives in the service)."""
+        if name == "product_tags":
+            return lambda rng: executor.read("read/product_tags", product_id=rng.choice(self.products))
+        if name == "similar":
+            return lambda rng: similar_products(service, rng.choice(self.products), 10)
+        queries: dict[str, Callable[[random.Random], RecommendationQuery]] = {
+            "rec_products": lambda rng: RecommendationQuery(product_ids=(rng.choice(self.products),)),
+            "rec_tags": lambda rng: RecommendationQuery(tags=rng.choice(self.tag_pairs)),
+            "rec_user": lambda rng: RecommendationQuery(user_id=rng.choice(self.users)),
+        }
+        if name in queries:
+            return lambda rng: recommend_for(service, queries[name](rng))
+        return None
 
 
 def summary(latencies: list[float], errors: int, seconds: float) -> dict:
@@ -109,7 +153,9 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return int(lines[0].split()[1])
 
 
-async def http_load(name: str, ids: list[str], concurrency: int, seconds: float, warmup: float) -> dict:
+async def http_load(
+    make: Callable[[random.Random], Request], concurrency: int, seconds: float, warmup: float
+) -> dict:
     latencies: list[float] = []
     errors = 0
     start = time.perf_counter()
@@ -122,7 +168,7 @@ async def http_load(name: str, ids: list[str], concurrency: int, seconds: float,
         try:
             while (now := time.perf_counter()) < stop_at:
                 try:
-                    ok = await exchange(reader, writer, encode(*http_request(name, rng.choice(ids)))) == 200
+                    ok = await exchange(reader, writer, encode(*make(rng))) == 200
                 except (OSError, asyncio.IncompleteReadError, StopIteration):
                     ok = False
                     writer.close()
@@ -140,8 +186,8 @@ async def http_load(name: str, ids: list[str], concurrency: int, seconds: float,
     return summary(latencies, errors, seconds)
 
 
-def driver_load(
-    call: Callable[[str], object], ids: list[str], concurrency: int, seconds: float, warmup: float
+def in_process_load(
+    call: Callable[[random.Random], object], concurrency: int, seconds: float, warmup: float
 ) -> dict:
     latencies: list[float] = []
     errors = 0
@@ -154,7 +200,7 @@ def driver_load(
         rng = random.Random(seed)
         while (now := time.perf_counter()) < stop_at:
             try:
-                call(rng.choice(ids))
+                call(rng)
                 ok = True
             except Exception:  # noqa: BLE001 - counted as an error row, like a non-200
                 ok = False
@@ -178,7 +224,6 @@ def start_service(workers: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "TAGGRAPH_API_KEYS": json.dumps({"bench": {"key": KEY, "role": "read"}}),
-        "TAGGRAPH_API_LOAD_MODELS": "false",
         "TAGGRAPH_API_PORT": str(PORT),
     }
     process = subprocess.Popen(
@@ -188,16 +233,27 @@ def start_service(workers: int) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=2).status_code == 200:
+            ready = httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=2)
+            if ready.status_code == 200:
                 return process
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
+        time.sleep(1)
     process.kill()
-    raise SystemExit("the service did not become ready in 60 s")
+    raise SystemExit("the service did not become ready in 600 s")
+
+
+def cpu_model() -> str:
+    """The CPU's model name and whether it has AVX-512 BF16."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    name = next(
+        (line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
+    return f"{name}{' (avx512_bf16)' if 'avx512_bf16' in info else ' (no avx512_bf16)'}"
 
 
 def main() -> int:
@@ -208,62 +264,98 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--endpoints", nargs="+", default=["tags", "similar", "recommendations"])
+    parser.add_argument("--endpoints", nargs="+", default=list(ENDPOINTS), choices=ENDPOINTS)
     args = parser.parse_args()
-    settings = Settings().neo4j
+    settings = Settings()
     rows = []
-    with create_driver(settings) as driver:
-        executor = GraphExecutor.from_settings(driver, settings)
+    with create_driver(settings.neo4j) as driver:
+        executor = GraphExecutor.from_settings(driver, settings.neo4j)
         executor.verify()
-        ids = [
-            row["id"]
-            for row in executor.read(
-                "read/product_id_page", source="myntra", after="", since=None, limit=100_000
+        started = time.perf_counter()
+        service = Service(settings, executor, load_pseudonymiser(settings))
+        service.reload()
+        catalog_seconds = time.perf_counter() - started
+        serving = service.current_serving()
+        if len(serving.catalog) < 10_000:
+            raise SystemExit(
+                f"only {len(serving.catalog)} products in the graph; ingest the full files first"
             )
-        ]
-        if len(ids) < 1000:
-            raise SystemExit(f"only {len(ids)} Myntra products in the graph; ingest the full file first")
-        sample = random.Random(0).sample(ids, 5000)
-        service = start_service(args.workers)
+        workload = Workload(executor, service)
+        loaded = service.loaded().names()
+        needs = {
+            "rec_user": "recommender",
+            "batch_users": "recommender",
+            "tags_search": "linker",
+            "tag_text": "tagger/myntra",
+        }
+        endpoints = [name for name in args.endpoints if needs.get(name, "catalog") in [*loaded, "catalog"]]
+        skipped = sorted(set(args.endpoints) - set(endpoints))
+        process = start_service(args.workers)
         try:
-            for name in args.endpoints:
-                call = driver_call(executor, name)
-                for concurrency in args.concurrency:
-                    via_http = asyncio.run(http_load(name, sample, concurrency, args.seconds, args.warmup))
-                    via_driver = driver_load(call, sample, concurrency, args.seconds, args.warmup)
+            for name in endpoints:
+                levels = [BATCH_CONCURRENCY] if name == "batch_users" else args.concurrency
+                call = workload.in_process(name, executor, service)
+                for concurrency in levels:
+                    make = lambda rng, name=name: workload.request(name, rng)  # noqa: E731
+                    via_http = asyncio.run(http_load(make, concurrency, args.seconds, args.warmup))
+                    direct = in_process_load(call, concurrency, args.seconds, args.warmup) if call else None
                     rows.append(
-                        {"endpoint": name, "concurrency": concurrency, "http": via_http, "driver": via_driver}
+                        {"endpoint": name, "concurrency": concurrency, "http": via_http, "in_process": direct}
                     )
                     print(
-                        f"{name:<16} c={concurrency:<3} http {via_http['rps']:7.1f}/s p50 {via_http['p50_ms']:6.1f} "
-                        f"p99 {via_http['p99_ms']:6.1f} err {via_http['errors']} | driver {via_driver['rps']:7.1f}/s "
-                        f"p50 {via_driver['p50_ms']:6.1f} p99 {via_driver['p99_ms']:6.1f}",
+                        f"{name:<14} c={concurrency:<3} http {via_http['rps']:7.1f}/s p50 {via_http['p50_ms']:6.1f} "
+                        f"p99 {via_http['p99_ms']:6.1f} err {via_http['errors']}"
+                        + (
+                            f" | in-process {direct['rps']:7.1f}/s p99 {direct['p99_ms']:6.1f}"
+                            if direct
+                            else ""
+                        ),
                         flush=True,
                     )
         finally:
-            os.killpg(service.pid, signal.SIGTERM)
-            service.wait(30)
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(30)
     print(
-        f"\n{'endpoint':<16} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
-        f"{'driver req/s':>12} {'p50 ms':>7} {'p99 ms':>7} | HTTP share of p50"
+        f"\n{'endpoint':<14} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
+        f"{'in-process req/s':>16} {'p50 ms':>7} {'p99 ms':>7}"
     )
     for row in rows:
-        http, direct = row["http"], row["driver"]
-        share = 1 - direct["p50_ms"] / http["p50_ms"] if http["p50_ms"] else float("nan")
-        print(
-            f"{row['endpoint']:<16} {row['concurrency']:>4} {http['rps']:>8.1f} {http['p50_ms']:>7.1f} "
-            f"{http['p99_ms']:>7.1f} {http['errors']:>6} | {direct['rps']:>12.1f} {direct['p50_ms']:>7.1f} "
-            f"{direct['p99_ms']:>7.1f} | {share:.0%}"
+        http, direct = row["http"], row["in_process"]
+        inner = (
+            f"{direct['rps']:>16.1f} {direct['p50_ms']:>7.1f} {direct['p99_ms']:>7.1f}"
+            if direct
+            else f"{'-':>16}"
         )
+        print(
+            f"{row['endpoint']:<14} {row['concurrency']:>4} {http['rps']:>8.1f} {http['p50_ms']:>7.1f} "
+            f"{http['p99_ms']:>7.1f} {http['errors']:>6} | {inner}"
+        )
+    if skipped:
+        print(f"skipped (model not loaded): {', '.join(skipped)}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
             {
-                "products": len(ids),
+                "products": len(serving.catalog),
+                "users": len(serving.catalog.histories),
+                "catalog_read_seconds": serving.built_s,
+                "models_and_catalog_seconds": catalog_seconds,
+                "loaded": loaded,
+                "skipped": skipped,
                 "workers": args.workers,
                 "seconds": args.seconds,
                 "cores": os.cpu_count(),
-                "rows": rows,
+                "cpu": cpu_model(),
+                "rows": [
+                    {
+                        "method": row["endpoint"],
+                        "concurrency": row["concurrency"],
+                        "p99_ms": row["http"]["p99_ms"],
+                        "errors": row["http"]["errors"],
+                        **row,
+                    }
+                    for row in rows
+                ],
             },
             indent=2,
         )

@@ -14,8 +14,13 @@ attribute tags, a user asked about through a recency-weighted mean of their late
 trained with a softmax over every item on each next-item position of the training sequences,
 early-stopped on validation HR@10.
 
+The `served` block measures each query kind of the recommendation service through its own
+ranking functions (bench/served.py): a user's next items, item-to-item (seed products and
+/similar) beside ItemKNN item-to-item and co-interaction counts, and tag queries beside the
+former Cypher ranking.
+
 Usage (needs the configured Neo4j running; ingests Beauty when it is missing):
-    python bench/recsys.py [--epochs 30] [--lightgcn-epochs 40]
+    python bench/recsys.py [--epochs 30] [--lightgcn-epochs 40] [--served-only]
 Prints a table and writes bench/results/recsys.json.
 """
 
@@ -29,9 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+import served
 import torch
 
 from taggraph.core.identity import Pseudonymiser
+from taggraph.core.ranking import ItemFusion, item_scores
+from taggraph.core.serving_fit import expected_hit_and_ndcg, sample_negatives
 from taggraph.encoders.gnn.next_item import InteractionGraph, NextItemConfig, train_next_item
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.export import HAS_TAG, INTERACTED, read_snapshot
@@ -53,6 +61,7 @@ class Split:
 
     def __init__(self, executor: GraphExecutor) -> None:
         snapshot = read_snapshot(executor, ["beauty"])
+        self.snapshot = snapshot
         table = snapshot.edges[INTERACTED]
         order = np.lexsort((np.asarray(table.properties["ts"]), table.source))
         users, items = table.source[order], table.target[order]
@@ -62,6 +71,11 @@ class Split:
         self.users = np.flatnonzero(keep)
         self.sequences: list[list[int]] = [[] for _ in range(self.n_users)]
         train_pairs, self.validation, self.test = [], [], []
+        train_edges, validation_edges = np.zeros(len(table), dtype=bool), np.zeros(len(table), dtype=bool)
+        for user in self.users:
+            train_edges[order[starts[user] : starts[user + 1] - 2]] = True
+            validation_edges[order[starts[user + 1] - 2]] = True
+        self.history_edges = {"validation": train_edges, "test": train_edges | validation_edges}
         for user in self.users:
             sequence = items[starts[user] : starts[user + 1]]
             self.sequences[user] = sequence.tolist()
@@ -77,37 +91,17 @@ class Split:
         tags = snapshot.edges[HAS_TAG]
         self.item_tags = (tags.source, tags.target, len(snapshot.ids["tag"]))
         seen = self._matrix(np.stack([users, items], 1))
-        self.negatives = {"test": self._negatives(seen, 42), "validation": self._negatives(seen, 7)}
+        taken = [set(seen[user].indices.tolist()) for user in self.users]
+        self.negatives = {
+            "test": sample_negatives(taken, self.n_items, 42),
+            "validation": sample_negatives(taken, self.n_items, 7),
+        }
 
     def _matrix(self, pairs: np.ndarray) -> sp.csr_matrix:
         data = np.ones(len(pairs), dtype=np.float32)
         matrix = sp.csr_matrix((data, (pairs[:, 0], pairs[:, 1])), shape=(self.n_users, self.n_items))
         matrix.data[:] = 1.0
         return matrix
-
-    def _negatives(self, seen: sp.csr_matrix, seed: int) -> np.ndarray:
-        rng = np.random.default_rng(seed)
-        out = np.empty((len(self.users), NEGATIVES), dtype=np.int64)
-        for row, user in enumerate(self.users):
-            interacted = set(seen[user].indices.tolist())
-            drawn: list[int] = []
-            while len(drawn) < NEGATIVES:
-                candidate = int(rng.integers(self.n_items))
-                if candidate not in interacted and candidate not in drawn:
-                    drawn.append(candidate)
-            out[row] = drawn
-        return out
-
-
-def expected_hit_and_ndcg(greater: np.ndarray, equal: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """HR@k and NDCG@k when the target is tied with ``equal`` items and beaten by ``greater``."""
-    hits, gains = np.zeros(len(greater)), np.zeros(len(greater))
-    for row, (g, e) in enumerate(zip(greater, equal, strict=True)):
-        ranks = np.arange(g, g + e + 1)
-        inside = ranks[ranks < k]
-        hits[row] = len(inside) / (e + 1)
-        gains[row] = float(np.sum(1.0 / np.log2(inside + 2))) / (e + 1)
-    return hits, gains
 
 
 def evaluate(split: Split, score: Scorer, stage: str, batch: int = 2048) -> dict[str, float]:
@@ -146,7 +140,13 @@ def popularity(split: Split) -> Scorer:
 
 
 def item_knn(split: Split, k: int = 1000, shrink: float = 100.0) -> Scorer:
-    x = split.train.tocsc()
+    similarity = item_knn_similarity(split.train, k, shrink)
+    return lambda users, history: np.asarray(history[users] @ similarity)
+
+
+def item_knn_similarity(history: sp.csr_matrix, k: int = 1000, shrink: float = 100.0) -> np.ndarray:
+    """Cosine item similarity with shrinkage, each item's ``k`` nearest kept."""
+    x = history.tocsc()
     norms = np.sqrt(np.asarray(x.multiply(x).sum(0)).ravel())
     overlap = (x.T @ x).toarray()
     np.fill_diagonal(overlap, 0.0)
@@ -154,7 +154,7 @@ def item_knn(split: Split, k: int = 1000, shrink: float = 100.0) -> Scorer:
     if k < similarity.shape[0]:
         cut = np.partition(similarity, -k, axis=0)[-k]
         similarity[similarity < cut[None, :]] = 0.0
-    return lambda users, history: np.asarray(history[users] @ similarity)
+    return similarity
 
 
 def ease(split: Split, lam: float) -> Scorer:
@@ -239,7 +239,51 @@ def graph_model(split: Split, epochs: int, seed: int = 0) -> tuple[Scorer, float
         lambda model: evaluate(split, scorer(model), "validation")["sampled_hr10"],
     )
     seconds = time.perf_counter() - started
-    return scorer(trained), seconds, int(trained.history[-1]["epoch"])
+    return scorer(trained), seconds, int(trained.history[-1]["epoch"]), (trained, config, graphs)
+
+
+def measure_served(split: Split, trained, config, graphs: dict, offline: dict) -> dict:
+    """Each query kind through the service's ranking functions (bench/served.py), in one table."""
+    stages = {stage: served.stage_index(split, stage) for stage in ("validation", "test")}
+    history = {"validation": split.train, "test": split.train_and_validation}
+    models = {
+        stage: served.model_view(trained, graphs[id(history[stage])], config, split, stages[stage])
+        for stage in stages
+    }
+    block: dict = {}
+    user = evaluate(split, served.user_scorer(split, stages["test"], models["test"]), "test")
+    block["user_id"] = user | {"offline": {k: offline[k] for k in user}}
+    fusion, fit = served.fit_fusion(split, stages["validation"], models["validation"])
+    test_seeds = served.seeds(split, "test")
+
+    def item_to_item(rank) -> dict:
+        return evaluate(split, served.item_scorer(split, "test", lambda row: test_seeds[row], rank), "test")
+
+    rows = {
+        "served item-to-item (fused, fit on validation)": item_to_item(
+            lambda seed: item_scores(stages["test"], models["test"], [seed], fusion)[0]
+        ),
+        "served item-to-item, unfitted weights": item_to_item(
+            lambda seed: item_scores(stages["test"], models["test"], [seed], ItemFusion())[0]
+        ),
+        "ItemKNN item-to-item (cosine, k=1000, shrink 100)": item_to_item(
+            served.knn_row(item_knn_similarity(split.train_and_validation))
+        ),
+        "co-interaction counts": item_to_item(served.co_row(split.train_and_validation)),
+    }
+    block["product_ids"] = {"fusion": fit, "methods": rows}
+    block["similar"] = {"same_as": "product_ids", "methods": rows}
+    block["tags"] = served.tag_benchmark(split, stages["validation"])
+    print("\nserved query kinds (Beauty test users):")
+    print(
+        f"  user_id: HR@10 {user['sampled_hr10']:.4f} (offline {offline['sampled_hr10']:.4f}), "
+        f"full R@20 {user['full_recall20']:.4f} (offline {offline['full_recall20']:.4f})"
+    )
+    for name, m in rows.items():
+        print(f"  {name:<52} HR@10 {m['sampled_hr10']:.4f}  full R@20 {m['full_recall20']:.4f}")
+    for name, m in block["tags"]["methods"].items():
+        print(f"  tags: {name:<58} P@10 {m['precision_at_10']:.4f}  NDCG@10 {m['ndcg10']:.4f}")
+    return block
 
 
 def main() -> int:
@@ -249,6 +293,12 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--lightgcn-epochs", type=int, default=40)
     parser.add_argument("--work", type=Path, default=Path("/tmp/taggraph-bench-recsys"))
+    parser.add_argument(
+        "--served-only",
+        action="store_true",
+        help="train taggraph's model and measure only the served query kinds; the `served` block of "
+        "recsys.json is replaced and the peers' table kept from its last full run",
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
     settings = Settings().neo4j
@@ -276,6 +326,14 @@ def main() -> int:
             flush=True,
         )
 
+    if args.served_only:
+        score, seconds, epochs, model = graph_model(split, args.epochs)
+        offline = evaluate(split, score, "test") | {"train_seconds": seconds, "epochs": epochs}
+        block = measure_served(split, *model, offline) | {"epochs": epochs, "max_epochs": args.epochs}
+        kept_results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        RESULTS.write_text(json.dumps(kept_results | {"served": block}, indent=2, default=str) + "\n")
+        print(f"wrote the served block of {RESULTS}")
+        return 0
     run("popularity", lambda: (popularity(split), {}))
     run("ItemKNN (cosine, k=1000, shrink 100)", lambda: (item_knn(split), {}))
 
@@ -292,10 +350,14 @@ def main() -> int:
         "LightGCN (PyG, 64-d, 3 layers)",
         lambda: (lambda s: (s[0], {"train_seconds": s[1]}))(lightgcn(split, args.lightgcn_epochs)),
     )
-    run(
-        "taggraph GNN (users, items, tags)",
-        lambda: (lambda s: (s[0], {"train_seconds": s[1], "epochs": s[2]}))(graph_model(split, args.epochs)),
-    )
+    kept: dict = {}
+
+    def taggraph_model() -> tuple[Scorer, dict]:
+        score, seconds, epochs, kept["model"] = graph_model(split, args.epochs)
+        return score, {"train_seconds": seconds, "epochs": epochs}
+
+    run("taggraph GNN (users, items, tags)", taggraph_model)
+    served_block = measure_served(split, *kept["model"], rows["taggraph GNN (users, items, tags)"])
     print(
         f"\n{'method':<36} {'HR@10':>7} {'NDCG@10':>8} | {'full HR@10':>10} {'NDCG@10':>8} {'R@20':>7} {'NDCG@20':>8} | fit s"
     )
@@ -312,6 +374,7 @@ def main() -> int:
                 "users": len(split.users),
                 "items": split.n_items,
                 "methods": rows,
+                "served": served_block,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             },
             indent=2,

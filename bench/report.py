@@ -332,6 +332,41 @@ def recsys_section(data: dict[str, Any], plots: Plots) -> list[str]:
         axes.legend(fontsize=7)
 
     parts.append(plots.save("recsys", "Beauty next-item: every method on both protocols", draw))
+    served = data.get("served")
+    if served:
+        parts += served_section(served)
+    return parts
+
+
+def served_section(served: dict[str, Any]) -> list[str]:
+    """Each query kind of the recommendation service, measured through its own ranking functions."""
+    user = served["user_id"]
+    parts = [
+        "### Every query kind as the service answers it",
+        f"The model trained {served.get('epochs', '?')} epochs for this block. `user_id`: the served "
+        f"ranking's HR@10 {user['sampled_hr10']:.4f} / full Recall@20 {user['full_recall20']:.4f}, "
+        f"the offline model's {user['offline']['sampled_hr10']:.4f} / {user['offline']['full_recall20']:.4f}.",
+        "`product_ids` and `/similar` (the user's last history item as the only seed, the next item "
+        "as the target; the service's fusion weights fit on validation: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in served["product_ids"]["fusion"]["weights"].items())
+        + "):",
+    ]
+    metrics = ("sampled_hr10", "sampled_ndcg10", "full_hr10", "full_recall20")
+    methods = served["product_ids"]["methods"]
+    parts.append(table(("method", *metrics), [(n, *(m[k] for k in metrics)) for n, m in methods.items()]))
+    tags = served["tags"]
+    parts.append(
+        f"`tags`: {tags['pairs']} pairs of tags asked over {tags['test_products']:,} test products whose "
+        "catalog tags are hidden and replaced by proposals (co-interaction label propagation, "
+        f"calibrated on validation products; popularity exponent {tags['popularity_exponent']:.2f}); "
+        "precision@10 of carrying both by catalog truth, NDCG@10 by held-out interactions:"
+    )
+    parts.append(
+        table(
+            ("method", "precision@10", "NDCG@10"),
+            [(n, m["precision_at_10"], m["ndcg10"]) for n, m in tags["methods"].items()],
+        )
+    )
     return parts
 
 
@@ -361,11 +396,13 @@ def ingest_section(data: dict[str, Any], plots: Plots) -> list[str]:
 
 
 def api_section(data: dict[str, Any], plots: Plots) -> list[str]:
-    """Latency and throughput of the HTTP service beside the same statements through the driver."""
+    """Latency and throughput of the HTTP service beside the same work in-process."""
     parts = [
         "## HTTP API (`bench/api.py`)",
-        f"{data.get('products', 0):,} products, {data.get('workers', 1)} worker(s), "
-        f"{data.get('seconds', 0)} s per row, {data.get('cores', '?')} cores shared with Neo4j and the load.",
+        f"{data.get('products', 0):,} products, {data.get('users', 0):,} users, "
+        f"{data.get('workers', 1)} worker(s), {data.get('seconds', 0)} s per row, "
+        f"{data.get('cores', '?')} cores ({data.get('cpu', 'CPU not recorded')}) shared with Neo4j and "
+        f"the load generator; the catalog was read into memory in {data.get('catalog_read_seconds', 0):.1f} s.",
     ]
     rows = [
         (
@@ -375,8 +412,8 @@ def api_section(data: dict[str, Any], plots: Plots) -> list[str]:
             row["http"]["p50_ms"],
             row["http"]["p99_ms"],
             row["http"]["errors"],
-            row["driver"]["rps"] if row.get("driver") else None,
-            row["driver"]["p99_ms"] if row.get("driver") else None,
+            (row.get("in_process") or {}).get("rps"),
+            (row.get("in_process") or {}).get("p99_ms"),
         )
         for row in data["rows"]
     ]
@@ -387,10 +424,12 @@ def api_section(data: dict[str, Any], plots: Plots) -> list[str]:
         "p50 ms",
         "p99 ms",
         "errors",
-        "driver req/s",
-        "driver p99 ms",
+        "in-process req/s",
+        "in-process p99 ms",
     )
     parts.append(table(header, rows))
+    if data.get("skipped"):
+        parts.append(f"Not measured (model not loaded): {', '.join(data['skipped'])}.")
     return parts
 
 

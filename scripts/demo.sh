@@ -30,7 +30,6 @@ taggraph export exports/demo --format parquet
 taggraph ingest seq data/demo/beauty.txt
 taggraph gnn recommender --source beauty --epochs 10 --lr 0.01
 taggraph linker build   # the sequences brought new tags: the linker indexes them too
-taggraph graph similar
 taggraph graph stats
 
 # The API, with a key made for this demo, answering a few calls; then stopped.

@@ -147,6 +147,9 @@ class ApiSettings(Section):
         retry_after_s: ``Retry-After`` seconds of a 503.
         reload_check_s: Seconds between looks for a newer tagger, tagging or recommender run in
             the graph, which reloads the models (0: only ``POST /v1/admin/reload`` does).
+        catalog_check_s: Seconds between looks for a graph change (node and edge counts, the
+            newest tag edge change), which reads the in-memory catalog again (0: only a reload
+            does). A review decision through the service looks at once.
 
     """
 
@@ -168,6 +171,7 @@ class ApiSettings(Section):
     keep_alive_s: float = Field(default=5.0, gt=0, le=600)
     retry_after_s: int = Field(default=5, ge=1)
     reload_check_s: float = Field(default=30.0, ge=0, le=86_400)
+    catalog_check_s: float = Field(default=5.0, ge=0, le=86_400)
 
     @field_validator("keys")
     @classmethod

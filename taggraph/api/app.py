@@ -49,11 +49,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             service = Service(settings, executor, pseudonymiser)
             app.state.service, app.state.gate = service, gate
             app.state.reload_lock = asyncio.Lock()
-            loading = asyncio.create_task(_load_when_reachable(service, app.state.reload_lock))
+            app.state.catalog_changed = asyncio.Event()
+            tasks = [
+                asyncio.create_task(_load_when_reachable(service, app.state.reload_lock)),
+                asyncio.create_task(
+                    _refresh_catalog(service, app.state.reload_lock, app.state.catalog_changed)
+                ),
+            ]
             try:
                 yield
             finally:
-                loading.cancel()
+                for task in tasks:
+                    task.cancel()
                 gate.close()
 
     app = FastAPI(
@@ -100,3 +107,29 @@ async def _load_when_reachable(service: Service, lock: asyncio.Lock) -> None:
                 log.info("models reloaded after a newer run: %s", service.loaded_runs)
         except Neo4jUnavailableError as error:
             log.warning("the check for newer models waits for Neo4j: %s", error)
+
+
+async def _refresh_catalog(service: Service, lock: asyncio.Lock, changed: asyncio.Event) -> None:
+    """Read the catalog again whenever the graph changed.
+
+    The graph's version is looked up every ``catalog_check_s`` (0: never), and at once after a
+    review decision through this service sets ``changed``.
+    """
+    interval = service.settings.api.catalog_check_s
+    if not interval:
+        return
+    while True:
+        try:
+            await asyncio.wait_for(changed.wait(), interval)
+        except TimeoutError:
+            pass
+        changed.clear()
+        if service.models is None:
+            continue
+        try:
+            if await asyncio.to_thread(service.catalog_is_stale):
+                async with lock:
+                    serving = await asyncio.to_thread(service.refresh_catalog)
+                log.info("catalog read again after a graph change in %.1f s", serving.built_s)
+        except Neo4jUnavailableError as error:
+            log.warning("the check for graph changes waits for Neo4j: %s", error)

@@ -1,8 +1,11 @@
 """Dependencies shared by the routes."""
 
 import re
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, ParamSpec, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Request, status
 from pydantic import BeforeValidator
 
@@ -30,6 +33,15 @@ async def get_answer_metrics(request: Request) -> AnswerMetrics:
     """The counters of how answers were made."""
     answers: AnswerMetrics = request.app.state.answers
     return answers
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def in_memory(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a function that answers from memory on a worker thread (no graph gate, no queue limit)."""
+    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 
 def whole_number(value: object) -> object:

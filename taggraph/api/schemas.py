@@ -91,17 +91,20 @@ class Reason(Answer):
     """Why a product was returned: the graph path that produced it.
 
     Attributes:
-        kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction``,
-            ``embedding`` (a nearest neighbour of the GNN embedding) or ``next_item`` (ranked by
-            the next-item model from the user's latest products).
-        via: The tag, category, brand or seed product the path goes through, the vector index,
-            or the next-item model's run id.
-        path: The path in Cypher notation (for ``embedding``, the index and Neo4j's similarity
-            score; for ``next_item``, the user's newest product the model knows).
+        kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction`` (a user
+            took a seed and this product), ``embedding`` (``taggraph embed``'s vectors are
+            alike), ``next_item`` (ranked by the next-item model from the user's latest
+            products) or ``popularity`` (nothing relates it to the seeds but its interactions).
+        via: The tag, category, brand or seed product the path goes through, the embedding, or
+            the next-item model's run id.
+        path: The path in Cypher notation (for ``embedding``, the cosine similarity; for
+            ``next_item``, the newest seed product the model knows).
 
     """
 
-    kind: Literal["shared_tag", "same_category", "same_brand", "co_interaction", "embedding", "next_item"]
+    kind: Literal[
+        "shared_tag", "same_category", "same_brand", "co_interaction", "embedding", "next_item", "popularity"
+    ]
     via: str
     path: str
 
@@ -120,15 +123,16 @@ class SimilarProducts(Answer):
     """Products like one product, most alike first.
 
     Attributes:
-        method: ``shared_tags``, or ``shared_tags+embedding`` once ``taggraph embed`` has run.
-        precomputed: Whether the shared-tag part came from the lists ``taggraph graph similar``
-            wrote (as the graph was then) rather than from the graph now.
+        parts: What the scores fused: ``model`` (the next-item model's probability after this
+            product), ``co_interaction``, ``features`` (shared tags, category, brand),
+            ``popularity``, ``embedding``.
+        model: Run id of the next-item model when it took part; null otherwise.
 
     """
 
     product_id: str
-    method: Literal["shared_tags", "shared_tags+embedding"]
-    precomputed: bool
+    parts: list[str]
+    model: str | None = None
     results: list[ScoredProduct]
 
 
@@ -174,9 +178,11 @@ class Recommendations(Answer):
     """Recommended products, best first, and how they were ranked.
 
     Attributes:
-        method: ``model`` (the next-item model), ``graph`` (shared tags and co-interaction) or
-            ``fallback`` (the graph, because the model knows none of the user's products).
-        model: Run id of the model that ranked; null for the graph.
+        method: ``model`` (the next-item model ranked a user's products), ``graph``
+            (item-to-item scores of seed products, or the probability of carrying the asked
+            tags) or ``fallback`` (item-to-item, because the model knows none of the user's
+            products).
+        model: Run id of the next-item model when it took part in the ranking; null otherwise.
 
     """
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from taggraph.core.batching import MicroBatcher
 from taggraph.core.entities import read_entities
 from taggraph.core.vocabulary import check_vocabulary, tag_ids
 from taggraph.errors import ModelArtifactError, TaggraphError
@@ -14,17 +15,28 @@ from taggraph.settings import Settings
 if TYPE_CHECKING:
     from taggraph.encoders.gnn.recommender import NextItemRanker
     from taggraph.encoders.tagger.tagger import Tagger
-    from taggraph.linker.linker import Linker
+    from taggraph.linker.linker import Linker, LinkResult
 
 log = logging.getLogger("taggraph.api")
 
 
 @dataclass
 class LoadedTagger:
-    """A tagger with the graph's Tag id of each of its labels."""
+    """A tagger with the graph's Tag id of each of its labels.
+
+    Attributes:
+        tagger: The tagger.
+        tag_ids: Label -> Tag id.
+        predict: Text -> ``(label, score)`` pairs, concurrent texts in one forward pass.
+
+    """
 
     tagger: "Tagger"
     tag_ids: dict[str, str]
+    predict: MicroBatcher[str, list[tuple[str, float]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.predict = MicroBatcher(self.tagger.predict)
 
 
 @dataclass
@@ -34,6 +46,19 @@ class LoadedRecommender:
     ranker: "NextItemRanker"
     product_ids: list[str]
     index: dict[str, int]
+
+    @classmethod
+    def of(cls, ranker: "NextItemRanker") -> "LoadedRecommender":
+        """The ranker with the product ids its record lists.
+
+        Raises:
+            ModelArtifactError: If the record lists another number of products than the model has.
+
+        """
+        product_ids = [str(product) for product in ranker.meta.get("product_ids", [])]
+        if len(product_ids) != ranker.model.num_items:
+            raise ModelArtifactError(f"{len(product_ids)} product ids for {ranker.model.num_items} items")
+        return cls(ranker, product_ids, {product: i for i, product in enumerate(product_ids)})
 
     @property
     def run_id(self) -> str:
@@ -50,6 +75,7 @@ class LoadedModels:
         linker: The entity linker.
         recommender: The next-item model that ranks a user's recommendations.
         missing: Part name -> the reason it is not loaded and how to build it.
+        link: ``(text, kind)`` -> the linker's decision, concurrent texts in one forward pass.
 
     """
 
@@ -57,6 +83,7 @@ class LoadedModels:
     linker: "Linker | None" = None
     recommender: LoadedRecommender | None = None
     missing: dict[str, str] = field(default_factory=dict)
+    link: "MicroBatcher[tuple[str, str | None], LinkResult] | None" = None
 
     def names(self) -> list[str]:
         """The parts that are loaded: ``tagger/<source>``, ``linker``, ``recommender``."""
@@ -112,6 +139,7 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
             models.missing[f"tagger/{folder.name}"] = str(error)
     try:
         models.linker = _load_linker(executor, models_dir / "linker", settings.encoder)
+        models.link = _link_batcher(models.linker)
     except TaggraphError as error:
         models.missing["linker"] = str(error)
     try:
@@ -121,6 +149,13 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     for part, reason in models.missing.items():
         log.warning("%s not loaded: %s", part, reason)
     return models
+
+
+def _link_batcher(linker: "Linker") -> "MicroBatcher[tuple[str, str | None], LinkResult]":
+    def link(queries: list[tuple[str, str | None]]) -> list["LinkResult"]:
+        return linker.link([text for text, _ in queries], [kind for _, kind in queries])
+
+    return MicroBatcher(link)
 
 
 def _load_tagger(executor: GraphExecutor, folder: Path, precision: str) -> LoadedTagger:
@@ -147,9 +182,7 @@ def _load_recommender(folder: Path) -> LoadedRecommender:
     from taggraph.encoders.gnn.recommender import NextItemRanker
 
     ranker = NextItemRanker.load(folder)
-    product_ids = [str(product) for product in ranker.meta.get("product_ids", [])]
-    if len(product_ids) != ranker.model.num_items:
-        raise ModelArtifactError(
-            f"{folder}: {len(product_ids)} product ids for {ranker.model.num_items} items"
-        )
-    return LoadedRecommender(ranker, product_ids, {product: i for i, product in enumerate(product_ids)})
+    try:
+        return LoadedRecommender.of(ranker)
+    except ModelArtifactError as error:
+        raise ModelArtifactError(f"{folder}: {error}") from error

@@ -1,22 +1,44 @@
-"""Ranked products for a user, seed products or tags, each with the graph path behind it."""
+"""Ranked products for a user, seed products or tags, each with the graph path behind it.
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+Every query is answered from the in-memory catalog (:mod:`taggraph.core.catalog_index`) with
+the scores of :mod:`taggraph.core.ranking`:
+- a user: the next-item model from the user's latest products (``method: model``); without a
+  model, or for a user it knows no product of, the item-to-item scores of those products
+  (``graph`` or ``fallback``);
+- seed products: the item-to-item fusion of the model's next-item probability, co-interaction,
+  shared tags, category and brand, and popularity, weighted as fit on validation (``graph``,
+  with the model's run id when the model took part);
+- tags: the probability that a product carries every asked tag times a popularity prior
+  (``graph``); with seed products or a user too, the item-to-item scores of those seeds rank
+  the products that carry the tags.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
-from taggraph.core.loaded_models import LoadedRecommender
-from taggraph.core.service import Service
-from taggraph.graph.connection import GraphExecutor
+from taggraph.core.catalog_index import CatalogIndex, Filters
+from taggraph.core.ranking import (
+    SEEDS,
+    ItemFusion,
+    ModelView,
+    item_scores,
+    next_item_scores,
+    popularity_prior,
+    tag_scores,
+    top,
+    top_of,
+)
+from taggraph.core.service import Service, Serving
 
-SCAN = 100
-SEED_TAGS = 2
-HISTORY = 50
-CANDIDATES = 500  # model-ranked products per filter query
-CANDIDATE_PAGES = 4
+__all__ = ["Filters", "Reason", "Recommendation", "RecommendationQuery", "ScoredProduct", "recommend_for"]
 
-
-ReasonKind = Literal["shared_tag", "same_category", "same_brand", "co_interaction", "embedding", "next_item"]
+ReasonKind = Literal[
+    "shared_tag", "same_category", "same_brand", "co_interaction", "embedding", "next_item", "popularity"
+]
+REASON_FEATURES = 3
+"""Shared tags, category or brand named as reasons per product."""
 
 
 @dataclass
@@ -25,9 +47,9 @@ class Reason:
 
     Attributes:
         kind: ``shared_tag``, ``same_category``, ``same_brand``, ``co_interaction``,
-            ``embedding`` or ``next_item``.
-        via: The tag, category, brand or seed product the path goes through, the vector index,
-            or the next-item model's run id.
+            ``embedding``, ``next_item`` or ``popularity``.
+        via: The tag, category, brand or seed product the path goes through, the embedding, or
+            the next-item model's run id.
         path: The path in Cypher notation.
 
     """
@@ -46,16 +68,6 @@ class ScoredProduct:
     score: float
     reasons: list[Reason]
     price: float | None = None
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on recommended products: category (or an ancestor), brand, price range."""
-
-    category_id: str | None = None
-    brand_id: str | None = None
-    min_price: float | None = None
-    max_price: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,10 +99,10 @@ class Recommendation:
 
     Attributes:
         results: The products, best first.
-        method: ``model`` (ranked by the next-item model), ``graph`` (shared tags and
-            co-interaction), or ``fallback`` (the graph, because the model knows none of the
+        method: ``model`` (ranked by the next-item model), ``graph`` (item-to-item fusion or tag
+            probability), or ``fallback`` (item-to-item, because the model knows none of the
             user's products).
-        model: Run id of the model that ranked, None for the graph.
+        model: Run id of the next-item model when it took part in the ranking, else None.
 
     """
 
@@ -100,208 +112,186 @@ class Recommendation:
 
 
 def recommend_for(service: Service, query: RecommendationQuery) -> Recommendation:
-    """Products for a user, seed products or tags, with the model loaded now (:func:`recommend_with`)."""
-    return recommend_with(service, current_recommender(service), query)
+    """Products for a user, seed products or tags, from the catalog and model served now."""
+    return recommend_with(service, service.current_serving(), query)
 
 
 def recommend_batch(service: Service, queries: list[RecommendationQuery]) -> list[Recommendation]:
-    """Each query answered as :func:`recommend_for` would, all with the model loaded when it began."""
-    recommender = current_recommender(service)
-    return [recommend_with(service, recommender, query) for query in queries]
-
-
-def current_recommender(service: Service) -> LoadedRecommender | None:
-    """The next-item model the service answers with now, if one is loaded."""
-    return service.models.recommender if service.models is not None else None
-
-
-def recommend_with(
-    service: Service, recommender: LoadedRecommender | None, query: RecommendationQuery
-) -> Recommendation:
-    """Products for a user, seed products or tags, best first, each with its reasons.
-
-    A user's recent products become seeds (and are never recommended back). When the
-    next-item model is loaded and no tags are asked for, it ranks from the user's latest
-    products (and the seed products); otherwise, and for a user it knows no product of,
-    products are ranked by the tags they share with the seeds and by co-interaction. An
-    unknown user gets recommendations from the other seeds only (none without them).
-
-    Args:
-        service: The service.
-        recommender: The next-item model to rank with (None: the graph alone); a batch passes the
-            one it started with to every query, so its answers never mix two models.
-        query: What to recommend for.
-
-    """
-    seeds = Seeds(product_ids=list(dict.fromkeys(query.product_ids)), tags=list(dict.fromkeys(query.tags)))
-    method: Method = "graph"
-    if query.user_id is not None:
-        history = user_seeds(service.executor, service.graph_user_id(query.user_id))
-        seeds.product_ids = list(dict.fromkeys([*history, *seeds.product_ids]))
-        seeds.history = set(history)
-        if recommender is not None and not seeds.tags:
-            latest = list(dict.fromkeys([*query.product_ids, *history]))
-            ranked = recommend_next(
-                service.executor, recommender, latest, seeds.history, query.k, query.filters
-            )
-            if ranked is not None:
-                return Recommendation(ranked, "model", recommender.run_id)
-            method = "fallback"
-    return Recommendation(recommend(service.executor, seeds, query.k, query.filters), method)
+    """Each query answered as :func:`recommend_for` would, all from the catalog and model of its start."""
+    serving = service.current_serving()
+    return [recommend_with(service, serving, query) for query in queries]
 
 
 @dataclass
 class Seeds:
-    """What a recommendation starts from.
+    """What a recommendation starts from, as catalog positions.
 
     Attributes:
-        product_ids: Seed products (a user's recent products, or those asked about).
-        tags: Tags asked for.
+        products: Seed products, newest first (a user's latest products, then those asked about).
         history: The seed products that are the user's own interactions.
 
     """
 
-    product_ids: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    history: set[str] = field(default_factory=set)
+    products: list[int] = field(default_factory=list)
+    history: set[int] = field(default_factory=set)
 
 
-def user_seeds(executor: GraphExecutor, graph_user_id: str) -> list[str]:
-    """The products a user interacted with, most recent first."""
-    rows = executor.read("read/user_history", user_id=graph_user_id, limit=HISTORY)
-    return [row["id"] for row in rows]
+def recommend_with(service: Service, serving: Serving, query: RecommendationQuery) -> Recommendation:
+    """Products for a user, seed products or tags, best first, each with its reasons.
 
-
-def recommend(executor: GraphExecutor, seeds: Seeds, k: int, filters: Filters) -> list[ScoredProduct]:
-    """Rank products by shared tags and by co-interaction, each scaled to 1 at its best, summed.
+    A user's products are never recommended back, nor are seed products. An unknown user
+    gets recommendations from the other seeds only (none without them).
 
     Args:
-        executor: The graph.
-        seeds: Seed products and tags.
-        k: How many products to return.
-        filters: Category (the product's category or an ancestor), brand and price range.
-
-    Returns:
-        Up to ``k`` products, best first, never a seed product.
+        service: The service (for the pseudonymiser).
+        serving: The catalog and model to answer with; a batch passes the one it started with
+            to every query, so its answers never mix two.
+        query: What to recommend for.
 
     """
-    window = {
-        "k": k * 2,
-        "scan": SCAN,
-        "exclude": seeds.product_ids,
-        **asdict(filters),
-    }
-    seed_tags = (
-        executor.read("read/seed_product_tags", seed_ids=seeds.product_ids) if seeds.product_ids else []
-    )
-    weights: dict[str, float] = {row["id"]: float(row["seeds"]) for row in seed_tags}
-    via_seed = {row["id"]: row["seed"] for row in seed_tags}
-    for tag in seeds.tags:
-        weights[tag] = weights.get(tag, 0.0) + 1.0
-    by_tags = (
-        executor.read(
-            "read/products_for_tags",
-            tags=[{"id": tag, "weight": weight} for tag, weight in weights.items()],
-            seed_tags=SEED_TAGS,
-            **window,
-        )
-        if weights
-        else []
-    )
-    by_users = (
-        executor.read("read/co_interacted_products", seed_ids=seeds.product_ids, **window)
-        if seeds.product_ids
-        else []
-    )
-    ranked: dict[str, dict[str, Any]] = {}
-    for rows, reasons in (
-        (
-            by_tags,
-            lambda row: [
-                _tag_reason(tag, via_seed.get(tag), row["id"], seeds.history) for tag in row["shared_tags"]
-            ],
-        ),
-        (by_users, lambda row: [_co_reason(row["seed"], row["id"], seeds.history)]),
-    ):
-        best = max((row["score"] for row in rows), default=0.0) or 1.0
-        for row in rows:
-            entry = ranked.setdefault(
-                row["id"],
-                {"id": row["id"], "name": row["name"], "price": row["price"], "score": 0.0, "reasons": []},
+    catalog, model = serving.catalog, serving.model
+    asked = catalog.positions(query.product_ids)
+    history = catalog.histories.get(service.graph_user_id(query.user_id), []) if query.user_id else []
+    seeds = Seeds(list(dict.fromkeys([*history, *asked])), set(history))
+    allowed = catalog.allowed(query.filters)
+    if query.tags:
+        return _by_tags(catalog, model, seeds, query, allowed)
+    if query.user_id is not None and model is not None:
+        latest = [*asked, *history]
+        if model.knows(latest):
+            scores = next_item_scores(model, latest)
+            chosen = top(scores, query.k, seeds.products, allowed)
+            newest = model.knows(latest)[0]
+            reason = Reason("next_item", model.run_id, _start(catalog, newest, seeds.history))
+            return Recommendation(
+                [_scored(catalog, p, float(scores[p]), [reason]) for p in chosen], "model", model.run_id
             )
-            entry["score"] += row["score"] / best
-            entry["reasons"].extend(reasons(row))
-    order = sorted(ranked.values(), key=lambda entry: (-entry["score"], entry["id"]))
-    return [ScoredProduct(**entry) for entry in order[:k]]
+        method: Method = "fallback"
+    else:
+        method = "graph"
+    if not seeds.products:
+        return Recommendation([], method)
+    results, parts = rank_items(catalog, model, seeds, query.k, allowed)
+    return Recommendation(results, method, model.run_id if model is not None and "model" in parts else None)
 
 
-def recommend_next(
-    executor: GraphExecutor,
-    recommender: LoadedRecommender,
-    latest: list[str],
-    history: set[str],
-    k: int,
-    filters: Filters,
-) -> list[ScoredProduct] | None:
-    """Rank products by the next-item model from a user's latest products (newest first).
-
-    Args:
-        executor: The graph, for the filters and the products' names.
-        recommender: The loaded model.
-        latest: The user's products, newest first (and any seed products asked about).
-        history: Which of ``latest`` are the user's own interactions.
-        k: How many products to return.
-        filters: Category, brand and price range, applied to the model's best candidates.
+def rank_items(
+    catalog: CatalogIndex, model: ModelView | None, seeds: Seeds, k: int, allowed: np.ndarray | None
+) -> tuple[list[ScoredProduct], list[str]]:
+    """The ``k`` best products by the item-to-item scores of the latest :data:`SEEDS` seeds.
 
     Returns:
-        Up to ``k`` products with their probability under the model, never one of ``latest``;
-        None when the model knows none of ``latest`` (the caller falls back to the graph).
+        The products with their reasons, and the parts the scores fused.
 
     """
-    known = [recommender.index[product] for product in latest if product in recommender.index]
-    if not known:
-        return None
-    scores = recommender.ranker.scores([known])[0]
-    scores[known] = -1.0
-    order = np.argsort(-scores, kind="stable")
-    newest = next(product for product in latest if product in recommender.index)
-    reason = Reason(
-        kind="next_item",
-        via=recommender.run_id,
-        path=_start(newest, history),
-    )
-    results: list[ScoredProduct] = []
-    for page in range(CANDIDATE_PAGES):
-        candidates = [
-            recommender.product_ids[i]
-            for i in order[page * CANDIDATES : (page + 1) * CANDIDATES]
-            if scores[i] >= 0.0
+    fusion = model.fusion if model is not None else ItemFusion()
+    scores, parts = item_scores(catalog, model, seeds.products[:SEEDS], fusion)
+    chosen = top(scores, k, seeds.products, allowed)
+    results = [
+        _scored(catalog, p, float(scores[p]), item_reasons(catalog, model, seeds, p, parts)) for p in chosen
+    ]
+    return results, parts
+
+
+def _by_tags(
+    catalog: CatalogIndex,
+    model: ModelView | None,
+    seeds: Seeds,
+    query: RecommendationQuery,
+    allowed: np.ndarray | None,
+) -> Recommendation:
+    """Products likeliest to carry every asked tag; seeds, when given, also weigh their relatedness."""
+    exponent = model.popularity_exponent if model is not None else 0.0
+    positions, scores = tag_scores(catalog, list(query.tags), popularity_prior(catalog, exponent))
+    used_model = False
+    if seeds.products and len(positions):
+        fusion = model.fusion if model is not None else ItemFusion()
+        related, parts = item_scores(catalog, model, seeds.products[:SEEDS], fusion)
+        scores = scores * (1.0 + related[positions])
+        used_model = "model" in parts
+    else:
+        parts = []
+    chosen = top_of(positions, scores, query.k, seeds.products, allowed)
+    results = []
+    for position, score in chosen:
+        reasons = [
+            Reason("shared_tag", tag, f"(:Tag {{id: {tag!r}}})<-[:HAS_TAG]-{_product(catalog, position)}")
+            for tag in dict.fromkeys(query.tags)
         ]
-        if not candidates:
-            break
-        rows = executor.read("read/products_in_order", ids=candidates, k=k - len(results), **asdict(filters))
-        for row in rows:
-            probability = float(scores[recommender.index[row["id"]]])
-            results.append(ScoredProduct(**row, score=probability, reasons=[reason]))
-        if len(results) >= k:
-            break
-    return results
+        if parts:
+            reasons += item_reasons(catalog, model, seeds, position, parts)
+        results.append(_scored(catalog, position, score, reasons))
+    return Recommendation(results, "graph", model.run_id if used_model and model is not None else None)
 
 
-def _start(seed: str, history: set[str]) -> str:
-    product = f"(:Product {{id: {seed!r}}})"
+def item_reasons(
+    catalog: CatalogIndex, model: ModelView | None, seeds: Seeds, product: int, parts: list[str]
+) -> list[Reason]:
+    """The graph paths from the seeds to ``product`` behind its item-to-item score.
+
+    The next-item model (when it scored), a user who took a seed and the product, up to
+    :data:`REASON_FEATURES` tags, category or brand shared with the first seed that shares any
+    (rarest first), and the embedding when it scored; popularity when nothing else relates them.
+    """
+    reasons: list[Reason] = []
+    used = seeds.products[:SEEDS]
+    if model is not None and "model" in parts:
+        newest = model.knows(used)[0]
+        reasons.append(Reason("next_item", model.run_id, _start(catalog, newest, seeds.history)))
+    co_seed = next((s for s in used if catalog.co_interactions[s, product] > 0), None)
+    if co_seed is not None:
+        via_user = "<-[:INTERACTED]-(:User)-[:INTERACTED]->"
+        path = f"{_start(catalog, co_seed, seeds.history)}{via_user}{_product(catalog, product)}"
+        reasons.append(Reason("co_interaction", catalog.product_ids[co_seed], path))
+    for seed in used:
+        shared = catalog.shared_features(seed, product)[:REASON_FEATURES]
+        for kind, feature in shared:
+            reasons.append(_feature_reason(catalog, kind, feature, seed, product, seeds.history))
+        if shared:
+            break
+    if "embedding" in parts and catalog.embeddings is not None and catalog.embeddings[product].any():
+        similarity = float(catalog.embeddings[product] @ catalog.embeddings[used].mean(axis=0))
+        reasons.append(Reason("embedding", "product_embedding", f"embedding similarity {similarity:.3f}"))
+    if not reasons:
+        count = int(catalog.popularity[product])
+        reasons.append(
+            Reason(
+                "popularity", f"{count} interactions", f"(:User)-[:INTERACTED]->{_product(catalog, product)}"
+            )
+        )
+    return reasons
+
+
+def _scored(catalog: CatalogIndex, position: int, score: float, reasons: list[Reason]) -> ScoredProduct:
+    price = catalog.prices[position]
+    return ScoredProduct(
+        id=catalog.product_ids[position],
+        name=catalog.names[position],
+        score=score,
+        reasons=reasons,
+        price=None if np.isnan(price) else float(price),
+    )
+
+
+def _product(catalog: CatalogIndex, position: int) -> str:
+    return f"(:Product {{id: {catalog.product_ids[position]!r}}})"
+
+
+def _start(catalog: CatalogIndex, seed: int, history: set[int]) -> str:
+    product = _product(catalog, seed)
     return f"(:User)-[:INTERACTED]->{product}" if seed in history else product
 
 
-def _tag_reason(tag: str, seed: str | None, product: str, history: set[str]) -> Reason:
-    end = f"<-[:HAS_TAG]-(:Product {{id: {product!r}}})"
-    if seed is None:
-        return Reason(kind="shared_tag", via=tag, path=f"(:Tag {{id: {tag!r}}}){end}")
-    return Reason(
-        kind="shared_tag", via=tag, path=f"{_start(seed, history)}-[:HAS_TAG]->(:Tag {{id: {tag!r}}}){end}"
-    )
+RELATION = {
+    "tag": ("HAS_TAG", "Tag", "shared_tag"),
+    "category": ("IN_CATEGORY", "Category", "same_category"),
+    "brand": ("HAS_BRAND", "Brand", "same_brand"),
+}
 
 
-def _co_reason(seed: str, product: str, history: set[str]) -> Reason:
-    path = f"{_start(seed, history)}<-[:INTERACTED]-(:User)-[:INTERACTED]->(:Product {{id: {product!r}}})"
-    return Reason(kind="co_interaction", via=seed, path=path)
+def _feature_reason(
+    catalog: CatalogIndex, kind: str, feature: str, seed: int, product: int, history: set[int]
+) -> Reason:
+    relation, label, reason = RELATION[kind]
+    middle = f"-[:{relation}]->(:{label} {{id: {feature!r}}})<-[:{relation}]-"
+    return Reason(reason, feature, f"{_start(catalog, seed, history)}{middle}{_product(catalog, product)}")  # type: ignore[arg-type]

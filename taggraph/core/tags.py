@@ -62,8 +62,11 @@ class TagProductsPage:
     next_after: str | None
 
 
-def search_tags(service: Service, text: str, kind: str | None, k: int) -> TagSearch:
+async def search_tags(service: Service, text: str, kind: str | None, k: int) -> TagSearch:
     """The entity ``text`` links to (tag, brand or category), or NIL, with its ``k`` nearest candidates.
+
+    Concurrent searches are encoded in one forward pass, and a repeated one is answered from a
+    cache that lives as long as the loaded linker.
 
     Raises:
         ServiceUnavailable: If the linker is not loaded.
@@ -72,11 +75,11 @@ def search_tags(service: Service, text: str, kind: str | None, k: int) -> TagSea
     """
     models = service.loaded()
     linker = models.linker
-    if linker is None:
+    if linker is None or models.link is None:
         raise ServiceUnavailable(f"the linker is not loaded: {models.why('linker')}")
     if kind is not None and kind not in linker.index.kinds:
         raise InvalidRequestError(f"unknown kind; known: {', '.join(linker.index.kinds)}")
-    result = linker.link([text], [kind])[0]
+    result = await models.link((text, kind))
     if result.method == "invalid":
         raise InvalidRequestError(result.reason)
     entities = {entity.id: entity for entity in linker.index.entities}
@@ -109,8 +112,11 @@ def tag_products(
     return TagProductsPage(rows, rows[-1]["id"] if len(rows) == limit else None)
 
 
-def tag_text(service: Service, title: str, description: str, source: str | None) -> TaggedText:
+async def tag_text(service: Service, title: str, description: str, source: str | None) -> TaggedText:
     """Tag new product text with a source's tagger; nothing is written to the graph.
+
+    Concurrent texts are tagged in one forward pass, and a repeated one is answered from a
+    cache that lives as long as the loaded tagger.
 
     Args:
         service: The service.
@@ -142,6 +148,6 @@ def tag_text(service: Service, title: str, description: str, source: str | None)
     text = product_text(title, description, bool(loaded.tagger.meta.get("with_description")))
     if not loaded.tagger.tokenizer(text)["input_ids"]:
         raise InvalidRequestError("the text has no token the model reads")
-    predicted = loaded.tagger.predict([text])[0]
+    predicted = await loaded.predict(text)
     tags = [PredictedTag(label, loaded.tag_ids.get(label), round(score, 6)) for label, score in predicted]
     return TaggedText(source, str(loaded.tagger.meta.get("run_id", "unknown")), tags)

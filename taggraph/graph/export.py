@@ -49,6 +49,14 @@ class EdgeTable:
     def __len__(self) -> int:
         return int(self.source.shape[0])
 
+    def subset(self, keep: np.ndarray) -> "EdgeTable":
+        """The edges where ``keep`` (a boolean mask) is true, with their properties."""
+        properties = {
+            key: [v for v, kept in zip(values, keep, strict=True) if kept]
+            for key, values in self.properties.items()
+        }
+        return EdgeTable(self.source[keep], self.target[keep], properties)
+
     @property
     def edge_index(self) -> np.ndarray:
         """``[2, E]`` int64, PyG's layout."""
@@ -110,7 +118,7 @@ def read_snapshot(
 
     Returns:
         The snapshot; edge properties: has_tag ``source``, ``status``, ``score``; has_brand
-        ``status``; interacted ``ts``, ``weight``.
+        ``status``, ``score``; interacted ``ts``, ``weight``.
 
     Raises:
         InputError: If the graph holds no product of ``sources``.
@@ -155,7 +163,13 @@ def read_snapshot(
             for category in row["categories"]:
                 add(IN_CATEGORY, product, index["category"][category])
             for brand in row["brands"]:
-                add(HAS_BRAND, product, index["brand"][brand["id"]], status=brand["status"])
+                add(
+                    HAS_BRAND,
+                    product,
+                    index["brand"][brand["id"]],
+                    status=brand["status"],
+                    score=brand["score"],
+                )
     for position, parent in enumerate(properties["category"].get("parent", [])):
         if parent is not None:
             add(SUBCATEGORY_OF, position, index["category"][parent])

@@ -172,7 +172,6 @@ CLI_CASES: dict[str, list[Case]] = {
     "neo4j status": with_settings("neo4j", "status"),
     "graph init": with_settings("graph", "init"),
     "graph stats": with_settings("graph", "stats"),
-    "graph similar": [*with_numbers("graph", "similar", "--k", "NUMBER"), *with_settings("graph", "similar")],
     "graph clear": [
         Case(("graph", "clear")),
         *(

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from taggraph.api.deps import Count, GateDep, ProductIdPath, ServiceDep, within
+from taggraph.api.deps import Count, GateDep, ProductIdPath, ServiceDep, in_memory, within
 from taggraph.api.schemas import HARD_MAX_K, Product, ProductTags, SimilarProducts
 from taggraph.api.security import Reader
 from taggraph.core.products import product_details, tags_of_product
@@ -33,17 +33,17 @@ async def get_product_tags(
 async def get_similar(
     product_id: ProductIdPath,
     service: ServiceDep,
-    gate: GateDep,
     _: Reader,
     k: Annotated[Count, Query(ge=1, le=HARD_MAX_K)] = 10,
 ) -> SimilarProducts:
-    """Products sharing the most (and the rarest) tags, the category and the brand of this one.
+    """Products like this one, ranked as ``POST /v1/recommendations`` ranks for one seed product.
 
-    Read from the lists `taggraph graph similar` writes when they hold ``k`` products, computed
-    from the graph otherwise. Once ``taggraph embed`` has run, the nearest products by GNN
-    embedding join them: each source's score is scaled to 1 at its best and the two are summed.
+    The scores fuse the next-item model's probability after this product, co-interaction, the
+    tags, category and brand they share (rarer ones counting more, proposals by their
+    probability) and popularity, with weights fit on held-out interactions; each result names
+    the graph paths behind it.
     """
-    similar = await gate.run(
+    similar = await in_memory(
         similar_products, service, product_id, within(k, service.settings.api.max_k, "k")
     )
     return SimilarProducts.model_validate({"product_id": product_id, **vars(similar)})

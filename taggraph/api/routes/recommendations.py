@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from taggraph.api.deps import AnswersDep, GateDep, ServiceDep, within
+from taggraph.api.deps import AnswersDep, ServiceDep, in_memory, within
 from taggraph.api.schemas import (
     BatchedRecommendations,
     RecommendationBatch,
@@ -29,35 +29,36 @@ def query_of(request: RecommendationRequest, service: Service) -> Recommendation
 
 @router.post("/recommendations", response_model=Recommendations)
 async def post_recommendations(
-    request: RecommendationRequest, service: ServiceDep, gate: GateDep, answers: AnswersDep, _: Reader
+    request: RecommendationRequest, service: ServiceDep, answers: AnswersDep, _: Reader
 ) -> Recommendations:
     """Products for a user, seed products or tags, best first, each with its reasons.
 
     A ``user_id`` is ``<source>:<the source's user id>``; it is hashed with the ingest key to
-    find the user, whose recent products become the seeds (and are never recommended back).
-    When the next-item model is loaded (``taggraph gnn recommender``) and no tags are asked
-    for, it ranks from the user's latest products (and the seed products): ``method`` is
-    ``model`` and ``model`` its run id. Otherwise products are ranked by the tags they share
-    with the seeds and by co-interaction (``graph``, or ``fallback`` for a user the model knows
-    no product of). An unknown user gets recommendations from the other seeds only.
+    find the user, whose products are never recommended back. When the next-item model is
+    loaded (``taggraph gnn recommender``) and no tags are asked for, it ranks from the user's
+    latest products (and the seed products): ``method`` is ``model``. Seed products are
+    answered with item-to-item scores (the model's next-item probability, co-interaction,
+    shared tags, category and brand, popularity, weighted as fit on held-out interactions);
+    tags with the probability that a product carries every one of them times a popularity
+    prior. ``model`` is the run id whenever the next-item model took part. Answers come from
+    the catalog held in memory, read again whenever the graph changes.
     """
-    answer = await gate.run(recommend_for, service, query_of(request, service))
+    answer = await in_memory(recommend_for, service, query_of(request, service))
     answers.answered(answer.method)
     return Recommendations.model_validate(answer)
 
 
 @router.post("/recommendations/batch", response_model=BatchedRecommendations)
 async def post_recommendation_batch(
-    batch: RecommendationBatch, service: ServiceDep, gate: GateDep, answers: AnswersDep, _: Reader
+    batch: RecommendationBatch, service: ServiceDep, answers: AnswersDep, _: Reader
 ) -> BatchedRecommendations:
     """Up to 100 recommendation queries, each answered as ``POST /v1/recommendations`` would.
 
-    Every answer of a batch comes from the model loaded when the batch began, even when a newer
-    one is loaded meanwhile. The batch has the graph timeout once per query.
+    Every answer of a batch comes from the catalog and model served when the batch began, even
+    when newer ones are loaded meanwhile.
     """
     queries = [query_of(request, service) for request in batch.queries]
-    seconds = service.settings.api.neo4j_timeout_s * len(queries)
-    results = await gate.run_for(seconds, recommend_batch, service, queries)
+    results = await in_memory(recommend_batch, service, queries)
     for answer in results:
         answers.answered(answer.method)
     return BatchedRecommendations.model_validate({"answers": results})

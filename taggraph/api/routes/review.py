@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from taggraph.api.deps import Count, GateDep, ServiceDep, within
 from taggraph.api.schemas import DecisionsRequest, DecisionsResult, ReviewQueue
@@ -29,15 +29,17 @@ async def get_review_queue(
 
 @router.post("/decisions", response_model=DecisionsResult)
 async def post_decisions(
-    request: DecisionsRequest, service: ServiceDep, gate: GateDep, reviewer: Reviewer
+    request: DecisionsRequest, service: ServiceDep, gate: GateDep, reviewer: Reviewer, http: Request
 ) -> DecisionsResult:
     """Apply decisions in one transaction, recorded with the key's client name as reviewer.
 
     Approving or rejecting a product's tag makes the edge ``{source: 'human'}``: no model run
     or catalog re-ingest changes it afterwards. Without ``product_id``, approve makes a
     candidate entity an active tag and reject drops it with its proposals. ``merge`` makes the
-    candidate's names aliases of ``into_id`` and moves its proposals there.
+    candidate's names aliases of ``into_id`` and moves its proposals there. Recommendations
+    see the decisions once the in-memory catalog is read again, which starts at once.
     """
     decisions = [Decision(**decision.model_dump()) for decision in request.decisions]
     outcome = await gate.run(apply_decisions, service.executor, decisions, reviewer.name)
+    http.app.state.catalog_changed.set()
     return DecisionsResult.model_validate(outcome)

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1", tags=["tags"])
 
 
 @router.get("/tags/search", response_model=TagSearch)
-def get_tag_search(
+async def get_tag_search(
     service: ServiceDep,
     _: Reader,
     q: Annotated[str, Query(min_length=1, max_length=500, pattern=ID_PATTERN, examples=["navy blu"])],
@@ -21,7 +21,7 @@ def get_tag_search(
     k: Annotated[Count, Query(ge=1, le=100)] = 5,
 ) -> TagSearch:
     """The entity a text links to (tag, brand or category), or NIL, with its nearest candidates."""
-    return TagSearch.model_validate({"query": q, **vars(search_tags(service, q, kind, k))})
+    return TagSearch.model_validate({"query": q, **vars(await search_tags(service, q, kind, k))})
 
 
 @router.get(
@@ -48,9 +48,10 @@ async def get_tag_products(
 
 
 @router.post("/tag", response_model=TaggedText)
-def post_tag(request: TagTextRequest, service: ServiceDep, _: Reader) -> TaggedText:
+async def post_tag(request: TagTextRequest, service: ServiceDep, _: Reader) -> TaggedText:
     """Tag new product text with a source's tagger; nothing is written to the graph.
 
     ``source`` picks the tagger (required when several are loaded).
     """
-    return TaggedText.model_validate(tag_text(service, request.title, request.description, request.source))
+    tagged = await tag_text(service, request.title, request.description, request.source)
+    return TaggedText.model_validate(tagged)

@@ -1,5 +1,5 @@
 // The outgoing edges of a chunk of products: tags with their provenance (proposed and rejected
-// edges included, with their status), the leaf category and the brand.
+// edges included, with their status), the leaf category and the brand (with its status and score).
 UNWIND $ids AS id
 MATCH (p:Product {id: id})
 CALL (p) {
@@ -13,6 +13,6 @@ CALL (p) {
 }
 CALL (p) {
   OPTIONAL MATCH (p)-[r:HAS_BRAND]->(b:Brand)
-  RETURN collect({id: b.id, status: coalesce(r.status, 'approved')}) AS brands
+  RETURN collect({id: b.id, status: coalesce(r.status, 'approved'), score: r.score}) AS brands
 }
 RETURN p.id AS id, tags, categories, [b IN brands WHERE b.id IS NOT NULL] AS brands

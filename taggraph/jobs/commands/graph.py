@@ -13,7 +13,6 @@ from taggraph.jobs.commands.runtime import (
     print_table,
     settings_of,
 )
-from taggraph.jobs.similar import build_similar_lists
 
 app = typer.Typer(help="Create the schema and inspect the graph.")
 
@@ -52,22 +51,6 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     ]
     rows += [("total", "nodes", counts.node_total), ("total", "relationships", counts.relationship_total)]
     print_table(("kind", "name", "count"), rows)
-
-
-@app.command()
-def similar(
-    ctx: typer.Context,
-    k: int = typer.Option(20, min=1, max=1000, help="Similar products kept per product."),
-    page_size: int = typer.Option(1000, min=1, max=100_000, help="Products per write transaction."),
-) -> None:
-    """Write each product's most similar products (shared tags, category, brand) for the API.
-
-    /v1/products/{id}/similar reads these lists when they hold k products; run this again after
-    ingests and tagging runs, since they reflect the graph as it was.
-    """
-    with open_graph(settings_of(ctx).neo4j) as executor:
-        written = build_similar_lists(executor, k, page_size)
-    console.print(f"similar-product lists written for {written:,} products (k={k})")
 
 
 @app.command()

@@ -2,12 +2,16 @@
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
 import torch
 
+from taggraph.core.catalog_index import index_of_snapshot
+from taggraph.core.loaded_models import LoadedRecommender
+from taggraph.core.ranking import ModelView
+from taggraph.core.serving_fit import NEGATIVES, fit_item_fusion, fit_popularity_exponent, sample_negatives
 from taggraph.encoders.gnn.next_item import (
     InteractionGraph,
     NextItemConfig,
@@ -99,6 +103,56 @@ def top_k_quality(
     return float(np.concatenate(hits).mean()), float(np.concatenate(gains).mean())
 
 
+def held_out_last_edges(snapshot: GraphSnapshot) -> np.ndarray:
+    """A mask of the interactions that are not a user's last (of users with 3 or more), as held_out_last."""
+    table = snapshot.edges[INTERACTED]
+    keep = np.ones(len(table), dtype=bool)
+    if not len(table):
+        return keep
+    times = np.array([ts if ts is not None else 0 for ts in table.properties.get("ts", [])], dtype=np.float64)
+    order = np.lexsort((table.target, times, table.source))
+    counts = np.bincount(table.source, minlength=len(snapshot.ids["user"]))
+    last = np.searchsorted(table.source[order], np.arange(len(counts)), side="right") - 1
+    keep[order[last[counts >= 3]]] = False
+    return keep
+
+
+def fit_serving(ranker: NextItemRanker, snapshot: GraphSnapshot, train: InteractionGraph) -> dict:
+    """Fit the item-to-item fusion weights and the popularity prior on each user's held-out last item.
+
+    Args:
+        ranker: The model with item vectors over the training interactions only.
+        snapshot: The graph (every interaction).
+        train: The interactions without each held-out last one, as the model trained on them.
+
+    Returns:
+        ``item_fusion`` (part -> weight), ``popularity_exponent``, and the validation quality
+        of the chosen weights (``validation``), for the model's record; empty when the catalog
+        is too small to draw negatives from (serving then uses its unfitted weights).
+
+    """
+    keep = held_out_last_edges(snapshot)
+    table = snapshot.edges[INTERACTED]
+    index = index_of_snapshot(replace(snapshot, edges={**snapshot.edges, INTERACTED: table.subset(keep)}))
+    model = ModelView(LoadedRecommender.of(ranker), index)
+    order = np.argsort(table.source[~keep], kind="stable")
+    users, targets = table.source[~keep][order], table.target[~keep][order]
+    seen = [np.array(sorted(set(train.sequences[u])), dtype=np.int64) for u in users]
+    seeds = [[train.sequences[u][-1]] for u in users]
+    every = [set(train.sequences[u]) | {int(t)} for u, t in zip(users, targets, strict=True)]
+    count = min(NEGATIVES, len(index) - max((len(items) for items in every), default=0))
+    if count < 1:
+        return {}
+    negatives = sample_negatives(every, len(index), seed=7, count=count)
+    fit = fit_item_fusion(index, model, seeds, targets, negatives, seen)
+    best = max(fit.grid, key=lambda row: row["sampled_hr10"] + row["full_recall20"])
+    return {
+        "item_fusion": fit.fusion.weights,
+        "popularity_exponent": fit_popularity_exponent(index.popularity, targets),
+        "validation": {key: value for key, value in best.items() if key != "weights"} | {"users": fit.users},
+    }
+
+
 def train_recommender(
     executor: GraphExecutor,
     config: NextItemConfig,
@@ -149,6 +203,9 @@ def train_recommender(
     )
     meta = {"run_id": run_id, "product_ids": snapshot.ids["product"], "sources": list(sources or [])}
     meta["validation"] = {"hr10": hit_rate, "ndcg10": ndcg, "users": len(users)}
+    meta["serving"] = fit_serving(
+        NextItemRanker.from_model(trained.model, train, config, meta), snapshot, train
+    )
     ranker = NextItemRanker.from_model(trained.model, graph, config, meta)
     record_run(
         executor,

@@ -5,7 +5,9 @@ from fastapi.testclient import TestClient
 
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import graph_stats, product, product_tags
+from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import READ, REVIEW
+from tests.support.paths import missing_paths
 
 SHIRT = "myntra:20260"
 
@@ -18,7 +20,7 @@ def test_probes_and_metrics_need_no_key(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["ready"] and ready["neo4j"] == "reachable"
-    assert set(ready["loaded"]) == {"tagger/myntra", "linker"}
+    assert set(ready["loaded"]) == {"tagger/myntra", "linker", "catalog"}
     client.get(f"/v1/products/{SHIRT}", headers=READ)
     metrics = client.get("/metrics").text
     assert (
@@ -55,28 +57,38 @@ def test_unknown_product_is_404(client: TestClient) -> None:
 
 
 def test_similar_products_share_what_their_reasons_say(
-    client: TestClient, catalog_graph: GraphExecutor
+    client: TestClient, catalog_graph: GraphExecutor, neo4j_settings: Neo4jSettings
 ) -> None:
     answer = client.get(f"/v1/products/{SHIRT}/similar?k=5", headers=READ).json()
     results = answer["results"]
     assert len(results) == 5 and SHIRT not in {result["id"] for result in results}
+    assert answer["model"] is None and "features" in answer["parts"]
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
     mine = tags_of(catalog_graph, SHIRT)
     for result in results:
         shared = {reason["via"] for reason in result["reasons"] if reason["kind"] == "shared_tag"}
-        assert shared and shared <= mine & tags_of(catalog_graph, result["id"])
+        assert shared and shared <= mine & tags_of(catalog_graph, result["id"])  # nothing only popular
         assert all(SHIRT in reason["path"] and result["id"] in reason["path"] for reason in result["reasons"])
+    assert missing_paths(neo4j_settings, results) == []
 
 
 def test_recommendations_for_products_exclude_seeds_and_respect_category(
-    client: TestClient, catalog_graph: GraphExecutor
+    client: TestClient, catalog_graph: GraphExecutor, neo4j_settings: Neo4jSettings
 ) -> None:
     body = {"product_ids": [SHIRT], "k": 8, "filters": {"category_id": "myntra:cat:apparel"}}
     results = client.post("/v1/recommendations", headers=READ, json=body).json()["results"]
     assert len(results) == 8 and SHIRT not in {r["id"] for r in results}
+    seed = product(catalog_graph, SHIRT)
     for result in results:
-        assert "myntra:cat:apparel" in product(catalog_graph, result["id"])["category_ids"]
-        assert {reason["via"] for reason in result["reasons"]} <= tags_of(catalog_graph, SHIRT)
+        found = product(catalog_graph, result["id"])
+        assert "myntra:cat:apparel" in found["category_ids"]
+        for reason in result["reasons"]:
+            if reason["kind"] == "shared_tag":
+                assert reason["via"] in tags_of(catalog_graph, SHIRT)
+            else:
+                assert reason["kind"] == "same_category" and reason["via"] == seed["category_ids"][-1]
+                assert reason["via"] == found["category_ids"][-1]
+    assert missing_paths(neo4j_settings, results) == []
 
 
 def test_recommendations_for_tags_within_a_price_range(
@@ -91,16 +103,17 @@ def test_recommendations_for_tags_within_a_price_range(
         assert result["reasons"][0]["path"].startswith(f"(:Tag {{id: '{tag}'}})")
 
 
-def test_recommendations_for_a_user_come_from_co_interaction(client: TestClient) -> None:
-    results = client.post("/v1/recommendations", headers=READ, json={"user_id": "shop:u1", "k": 5}).json()[
-        "results"
-    ]
-    assert [r["id"] for r in results] == ["shop:4"]
+def test_recommendations_for_a_user_come_from_co_interaction(
+    client: TestClient, neo4j_settings: Neo4jSettings
+) -> None:
+    answer = client.post("/v1/recommendations", headers=READ, json={"user_id": "shop:u1", "k": 5}).json()
+    results = answer["results"]
+    assert answer["method"] == "graph" and answer["model"] is None
+    assert results[0]["id"] == "shop:4"
     reason = results[0]["reasons"][0]
     assert reason["kind"] == "co_interaction" and reason["path"].startswith("(:User)-[:INTERACTED]->")
-    assert "u1" not in str(results) and "user:" not in str(results)
-    unknown = client.post("/v1/recommendations", headers=READ, json={"user_id": "shop:nobody"})
-    assert unknown.status_code == 200 and unknown.json() == {"results": [], "method": "graph", "model": None}
+    assert not {"shop:1", "shop:2", "shop:3"} & {r["id"] for r in results}
+    assert missing_paths(neo4j_settings, results) == []
 
 
 @pytest.mark.parametrize(
@@ -161,3 +174,22 @@ def test_tagging_new_text_writes_nothing(client: TestClient, catalog_graph: Grap
     assert client.post("/v1/tag", headers=READ, json={"title": "x", "source": "amazon"}).status_code == 422
     assert client.post("/v1/tag", headers=READ, json={"title": "x" * 5001}).status_code == 422
     assert client.post("/v1/tag", headers=READ, json={"title": ""}).status_code == 422
+
+
+def test_recommendations_for_tags_and_a_product_respect_a_brand_filter(
+    client: TestClient, catalog_graph: GraphExecutor, neo4j_settings: Neo4jSettings
+) -> None:
+    rows = catalog_graph.read("read/export_products", after="", limit=200, sources=["flipkart"])
+    branded = [found for row in rows if (found := product(catalog_graph, row["id"]))["brand_id"]]
+    brands = [found["brand_id"] for found in branded]
+    seed = next(found for found in branded if brands.count(found["brand_id"]) >= 3)
+    body = {"product_ids": [seed["product"]["id"]], "k": 10, "filters": {"brand_id": seed["brand_id"]}}
+    answer = client.post("/v1/recommendations", headers=READ, json=body).json()
+    assert answer["results"] and seed["product"]["id"] not in {r["id"] for r in answer["results"]}
+    assert {product(catalog_graph, r["id"])["brand_id"] for r in answer["results"]} == {seed["brand_id"]}
+    assert missing_paths(neo4j_settings, answer["results"]) == []
+    tag = sorted(tags_of(catalog_graph, seed["product"]["id"]))[0]
+    body = {"tags": [tag], "k": 10, "filters": {"brand_id": seed["brand_id"]}}
+    results = client.post("/v1/recommendations", headers=READ, json=body).json()["results"]
+    assert results and all(tag in tags_of(catalog_graph, r["id"]) for r in results)
+    assert {product(catalog_graph, r["id"])["brand_id"] for r in results} == {seed["brand_id"]}

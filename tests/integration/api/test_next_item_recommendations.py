@@ -49,9 +49,11 @@ def trained(session_executor: GraphExecutor, tmp_path_factory: pytest.TempPathFa
     run_ingest(
         source, folder / "walk.txt", BatchWriter(session_executor, 500), folder / "r", folder / "s", 500
     )
-    prices = "id,name,price\n" + "".join(f"{item},item {item},{item}.0\n" for item in range(1, ITEMS + 1))
-    (folder / "prices.csv").write_text(prices)  # item n costs n
-    mapping = ColumnMapping.parse(["id=id", "name=name", "price=price"])
+    prices = "id,name,price,attribute\n" + "".join(
+        f"{item},item {item},{item}.0,{item % 3}\n" for item in range(1, ITEMS + 1)
+    )
+    (folder / "prices.csv").write_text(prices)  # item n costs n and is tagged n mod 3
+    mapping = ColumnMapping.parse(["id=id", "name=name", "price=price", "tag:walk_attribute=attribute"])
     priced = MappedSource(SourceContext(pseudonymiser=load_pseudonymiser(Settings())), "csv", mapping, "walk")
     run_ingest(
         priced, folder / "prices.csv", BatchWriter(session_executor, 500), folder / "r", folder / "s", 500
@@ -100,14 +102,23 @@ def test_tags_or_an_unknown_user_use_the_graph_ranking(client: TestClient) -> No
     unknown = client.post("/v1/recommendations", headers=READ, json={"user_id": "walk:nobody"})
     assert unknown.status_code == 200
     assert unknown.json() == {"results": [], "method": "fallback", "model": None}
+    tag = "tag:walk_attribute:1"
     answer = client.post(
-        "/v1/recommendations",
-        headers=READ,
-        json={"user_id": "walk:w0", "tags": ["tag:walk-attribute:1"], "k": 3},
+        "/v1/recommendations", headers=READ, json={"user_id": "walk:w0", "tags": [tag], "k": 3}
     ).json()
     with_tags = answer["results"]
-    assert answer["method"] == "graph" and with_tags
-    assert all(reason["kind"] != "next_item" for r in with_tags for reason in r["reasons"])
+    assert answer["method"] == "graph" and len(with_tags) == 3
+    history = {f"walk:{item}" for item in range(1, 7)}  # w0 walked items 1-6
+    for result in with_tags:
+        assert int(result["id"].split(":")[1]) % 3 == 1 and result["id"] not in history
+        assert result["reasons"][0] == {
+            "kind": "shared_tag",
+            "via": tag,
+            "path": f"(:Tag {{id: '{tag}'}})<-[:HAS_TAG]-(:Product {{id: '{result['id']}'}})",
+        }
+    assert client.post(
+        "/v1/recommendations", headers=READ, json={"tags": ["tag:walk_attribute:1", "tag:walk_attribute:2"]}
+    ).json() == {"results": [], "method": "graph", "model": None}  # no item carries both
 
 
 def test_answers_say_how_they_were_made_and_are_counted(client: TestClient) -> None:
@@ -118,7 +129,8 @@ def test_answers_say_how_they_were_made_and_are_counted(client: TestClient) -> N
     by_graph = client.post(
         "/v1/recommendations", headers=READ, json={"product_ids": ["walk:3"], "k": 3}
     ).json()
-    assert by_graph["method"] == "graph" and by_graph["model"] is None
+    assert by_graph["method"] == "graph" and by_graph["model"] == by_model["model"]  # the model took part
+    assert {result["id"] for result in by_graph["results"][:2]} == {"walk:2", "walk:4"}  # its walk neighbours
     after = client.get("/metrics").text
 
     def count(text: str, method: str) -> float:
@@ -138,7 +150,7 @@ def test_a_batch_answers_each_query_as_the_single_route_would(client: TestClient
         {"user_id": "walk:w0", "k": 3},
         {"user_id": "walk:nobody"},
         {"product_ids": ["walk:3"], "k": 2},
-        {"user_id": "walk:w5", "tags": ["tag:walk-attribute:1"], "k": 3},
+        {"user_id": "walk:w5", "tags": ["tag:walk_attribute:1"], "k": 3},
     ]
     batch = client.post("/v1/recommendations/batch", headers=READ, json={"queries": queries})
     assert batch.status_code == 200
@@ -180,8 +192,9 @@ def test_only_an_admin_reloads_and_a_batch_never_mixes_two_models(
         reloader = threading.Thread(target=reload_between_two_models)
         reloader.start()
         try:
-            seen = set()
-            for _ in range(15):
+            seen: set[str] = set()
+            deadline = time.monotonic() + 120
+            while len(seen) < 2 and time.monotonic() < deadline:
                 answers = client.post("/v1/recommendations/batch", headers=READ, json=queries).json()[
                     "answers"
                 ]
