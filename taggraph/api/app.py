@@ -2,8 +2,9 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.settings import Settings
 
 log = logging.getLogger("taggraph.api")
+T = TypeVar("T")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,10 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.service, app.state.gate = service, gate
             app.state.reload_lock = asyncio.Lock()
             app.state.catalog_changed = asyncio.Event()
+            work = BackgroundWork()
             tasks = [
-                asyncio.create_task(_load_when_reachable(service, app.state.reload_lock)),
+                asyncio.create_task(_load_when_reachable(service, app.state.reload_lock, work)),
                 asyncio.create_task(
-                    _refresh_catalog(service, app.state.reload_lock, app.state.catalog_changed)
+                    _refresh_catalog(service, app.state.reload_lock, app.state.catalog_changed, work)
                 ),
             ]
             try:
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 for task in tasks:
                     task.cancel()
+                await work.finish()  # a load still reading the graph ends before the driver closes
                 gate.close()
 
     app = FastAPI(
@@ -84,7 +88,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _load_when_reachable(service: Service, lock: asyncio.Lock) -> None:
+class BackgroundWork:
+    """Blocking calls of the background tasks, run on threads and awaited at shutdown."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Future[Any]] = set()
+
+    async def run(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on a thread; cancelling the caller leaves it running until :meth:`finish`."""
+        future = asyncio.ensure_future(asyncio.to_thread(function))
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
+        return await asyncio.shield(future)
+
+    async def finish(self, timeout_s: float = 120.0) -> None:
+        """Wait for the calls still running."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout_s)
+
+
+async def _load_when_reachable(service: Service, lock: asyncio.Lock, work: BackgroundWork) -> None:
     """Load the models once Neo4j answers, then again whenever the graph records newer runs.
 
     Loading retries every ``retry_after_s`` until Neo4j answers; afterwards the newest model runs
@@ -94,22 +117,24 @@ async def _load_when_reachable(service: Service, lock: asyncio.Lock) -> None:
     while service.models is None:
         try:
             async with lock:
-                await asyncio.to_thread(service.reload)
+                await work.run(service.reload)
         except Neo4jUnavailableError as error:
             log.warning("models wait for Neo4j: %s", error)
             await asyncio.sleep(api.retry_after_s)
     while api.load_models and api.reload_check_s:
         await asyncio.sleep(api.reload_check_s)
         try:
-            if await asyncio.to_thread(service.models_are_stale):
+            if await work.run(service.models_are_stale):
                 async with lock:
-                    await asyncio.to_thread(service.reload)
+                    await work.run(service.reload)
                 log.info("models reloaded after a newer run: %s", service.loaded_runs)
         except Neo4jUnavailableError as error:
             log.warning("the check for newer models waits for Neo4j: %s", error)
 
 
-async def _refresh_catalog(service: Service, lock: asyncio.Lock, changed: asyncio.Event) -> None:
+async def _refresh_catalog(
+    service: Service, lock: asyncio.Lock, changed: asyncio.Event, work: BackgroundWork
+) -> None:
     """Read the catalog again whenever the graph changed.
 
     The graph's version is looked up every ``catalog_check_s`` (0: never), and at once after a
@@ -127,9 +152,9 @@ async def _refresh_catalog(service: Service, lock: asyncio.Lock, changed: asynci
         if service.models is None:
             continue
         try:
-            if await asyncio.to_thread(service.catalog_is_stale):
+            if await work.run(service.catalog_is_stale):
                 async with lock:
-                    serving = await asyncio.to_thread(service.refresh_catalog)
+                    serving = await work.run(service.refresh_catalog)
                 log.info("catalog read again after a graph change in %.1f s", serving.built_s)
         except Neo4jUnavailableError as error:
             log.warning("the check for graph changes waits for Neo4j: %s", error)

@@ -152,7 +152,7 @@ def fit_item_fusion(
     for combination in itertools.product(range(steps + 1), repeat=len(parts)):
         if sum(combination) != steps:
             continue
-        weights = {part: units * GRID_STEP for part, units in zip(parts, combination, strict=True)}
+        weights = {part: round(units * GRID_STEP, 2) for part, units in zip(parts, combination, strict=True)}
         scores = sum(weights[part] * stacked[part] for part in parts)
         quality = ranking_quality(scores, column_of[targets], column_of[negatives], histories)
         grid.append({"weights": weights, **quality})

@@ -118,7 +118,8 @@ def test_the_api_answers_for_a_user_without_showing_any_user(
     )
     assert answer.status_code == 200
     results = answer.json()["results"]
-    assert [result["id"] for result in results] == ["shop:4"]  # bob's other item; alice's own never
+    assert results[0]["id"] == "shop:4"  # bob's other item first (popular ones may follow)
+    assert not {"shop:1", "shop:2", "shop:3"} & {result["id"] for result in results}  # alice's own never
     assert_free_of_secrets(answer.text, "the answer")
     assert not [user for user in pseudonyms if user in answer.text]
 
