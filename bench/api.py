@@ -48,6 +48,7 @@ RESULTS = Path(__file__).parent / "results" / "api.json"
 BEAUTY = Path(__file__).resolve().parents[2] / "shared" / "data" / "recsys" / "Beauty.txt"
 KEY = "bench-read-key-0123456789"
 PORT = 18080
+SERVICE_LOG = Path("/tmp/taggraph-bench-api-serve.log")
 SAMPLE = 5000
 BATCH_USERS = 100
 BATCH_CONCURRENCY = 4
@@ -226,13 +227,14 @@ def start_service(workers: int) -> subprocess.Popen:
         "TAGGRAPH_API_KEYS": json.dumps({"bench": {"key": KEY, "role": "read"}}),
         "TAGGRAPH_API_PORT": str(PORT),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "taggraph.jobs.cli", "serve", "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with SERVICE_LOG.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "taggraph.jobs.cli", "serve", "--workers", str(workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         try:
@@ -243,7 +245,7 @@ def start_service(workers: int) -> subprocess.Popen:
             pass
         time.sleep(1)
     process.kill()
-    raise SystemExit("the service did not become ready in 600 s")
+    raise SystemExit(f"the service did not become ready in 600 s; its log: {SERVICE_LOG}")
 
 
 def cpu_model() -> str:

@@ -34,6 +34,9 @@ HISTORY = 50
 CO_INTERACTION_HISTORY = 200
 """Latest products per user that count towards co-interactions (a heavy user adds n² pairs)."""
 FEATURE_KINDS = ("tag", "category", "brand")
+COMMON_SHARE = 0.02
+"""Features carried by more than this share of the products are also kept as dense columns: adding
+one is a contiguous multiply-add instead of a scatter over tens of thousands of positions."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ class CatalogIndex:
         histories: Pseudonymous user id -> positions of the user's latest interactions, newest
             first (a product taken again appears again, as the next-item model reads them).
         embeddings: ``[products, d]`` unit-length product embeddings (``taggraph embed``), if any.
+        popularity_scaled: ``ln(1 + interactions)`` scaled to 1 at the most taken product.
+        common_features: Feature columns carried by more than :data:`COMMON_SHARE` of products.
+        common_dense: ``[products, common features]`` those columns, dense.
+        is_common: Per feature column, whether it is one of them.
+        common_position: Per feature column, its column in ``common_dense`` (-1 if not common).
 
     """
 
@@ -84,14 +92,44 @@ class CatalogIndex:
     embeddings: np.ndarray | None = None
     feature_column: dict[str, int] = field(init=False)
     by_feature: sp.csc_matrix = field(init=False)
+    popularity_scaled: np.ndarray = field(init=False)
+    common_features: np.ndarray = field(init=False)
+    common_dense: np.ndarray = field(init=False)
+    is_common: np.ndarray = field(init=False)
+    common_position: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.feature_column = {feature: column for column, feature in enumerate(self.feature_ids)}
         self.by_feature = self.features.tocsc()
+        self.co_interactions.sort_indices()
+        carriers = np.diff(self.by_feature.indptr)
+        self.common_features = np.flatnonzero(carriers > max(COMMON_SHARE * len(self), 1.0))
+        self.common_dense = np.asfortranarray(
+            self.by_feature[:, self.common_features].toarray(), dtype=np.float32
+        )
+        self.is_common = np.zeros(len(self.feature_ids), dtype=bool)
+        self.is_common[self.common_features] = True
+        self.common_position = np.full(len(self.feature_ids), -1, dtype=np.int64)
+        self.common_position[self.common_features] = np.arange(len(self.common_features))
+        logged = np.log1p(self.popularity)
+        self.popularity_scaled = (
+            logged / logged.max() if logged.size and logged.max() > 0 else logged
+        ).astype(np.float32)
         self._category_mask = lru_cache(maxsize=256)(self._category_mask_uncached)
 
     def __len__(self) -> int:
         return len(self.product_ids)
+
+    def row(self, matrix: sp.csr_matrix | sp.csc_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and values of row ``i`` of a CSR matrix (or column ``i`` of a CSC one)."""
+        start, end = matrix.indptr[i], matrix.indptr[i + 1]
+        return matrix.indices[start:end], matrix.data[start:end]
+
+    def co_interacted(self, first: int, second: int) -> bool:
+        """Whether some user took both products."""
+        neighbours, _ = self.row(self.co_interactions, first)
+        at = int(np.searchsorted(neighbours, second))
+        return at < len(neighbours) and neighbours[at] == second
 
     def positions(self, product_ids: Iterable[str]) -> list[int]:
         """Positions of the ids the index knows, in the given order, without repeats."""
@@ -102,8 +140,8 @@ class CatalogIndex:
         column = self.feature_column.get(feature_id)
         if column is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        start, end = self.by_feature.indptr[column], self.by_feature.indptr[column + 1]
-        return self.by_feature.indices[start:end].astype(np.int64), self.by_feature.data[start:end]
+        positions, probability = self.row(self.by_feature, column)
+        return positions.astype(np.int64), probability
 
     def probability(self, positions: np.ndarray, feature_id: str) -> np.ndarray:
         """The probability that each product at ``positions`` carries a feature (0 where it does not)."""
@@ -114,11 +152,11 @@ class CatalogIndex:
 
     def shared_features(self, first: int, second: int) -> list[tuple[str, str]]:
         """``(kind, id)`` of the features both products carry, rarest first."""
-        a = self.features.indices[self.features.indptr[first] : self.features.indptr[first + 1]]
-        b = self.features.indices[self.features.indptr[second] : self.features.indptr[second + 1]]
-        common = np.intersect1d(a, b)
-        common = common[np.argsort(-self.rarity[common], kind="stable")]
-        return [(str(self.feature_kinds[c]), self.feature_ids[c]) for c in common]
+        common = set(self.row(self.features, first)[0].tolist()) & set(
+            self.row(self.features, second)[0].tolist()
+        )
+        ordered = sorted(common, key=lambda c: (-self.rarity[c], c))
+        return [(str(self.feature_kinds[c]), self.feature_ids[c]) for c in ordered]
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
         """A boolean mask of the products within ``filters``; None when nothing is filtered."""

@@ -123,9 +123,12 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     Args:
         executor: The graph, to check vocabularies against.
         settings: ``models_dir`` (where the models are), ``encoder`` (the linker's pretrained
-            encoder) and ``tagger.precision``.
+            encoder), ``tagger.precision`` and ``api.torch_threads`` (set for the process).
 
     """
+    import torch
+
+    torch.set_num_threads(settings.api.torch_threads)
     models = LoadedModels()
     models_dir = settings.models_dir
     tagger_root = models_dir / "tagger"

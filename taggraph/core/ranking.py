@@ -8,6 +8,7 @@ request costs no graph query. The route functions in ``core/recommendations.py``
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from taggraph.core.catalog_index import CatalogIndex
 from taggraph.core.loaded_models import LoadedRecommender
@@ -103,22 +104,40 @@ def item_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -
     parts: dict[str, np.ndarray] = {}
     if model is not None and model.knows(seeds):
         parts["model"] = model.scores(seeds)
-    co = np.asarray(index.co_interactions[seeds].sum(axis=0)).ravel()
+    co = _summed_rows(index, index.co_interactions, seeds)
     if co.any():
         parts["co_interaction"] = np.log1p(co)
-    seed_features = index.features[seeds]
-    if seed_features.nnz:
-        columns = np.unique(seed_features.indices)
-        weights = np.asarray(seed_features[:, columns].sum(axis=0)).ravel() * index.rarity[columns]
-        parts["features"] = np.asarray(index.by_feature[:, columns] @ weights).ravel()
+    seed_features = _summed_rows(index, index.features, seeds, len(index.feature_ids))
+    if seed_features.any():
+        weights = seed_features * index.rarity
+        shared = np.zeros(len(index), dtype=np.float32)
+        for column in np.flatnonzero(weights):
+            if index.is_common[column]:  # a dense column: one contiguous multiply-add
+                shared += weights[column] * index.common_dense[:, index.common_position[column]]
+            else:
+                carriers, probability = index.row(index.by_feature, column)
+                shared[carriers] += weights[column] * probability  # a column lists each product once
+        parts["features"] = shared
     if index.popularity.any():
-        parts["popularity"] = np.log1p(index.popularity)
+        parts["popularity"] = index.popularity_scaled
     if index.embeddings is not None and index.embeddings[seeds].any():
         parts["embedding"] = np.clip(index.embeddings @ index.embeddings[seeds].mean(axis=0), 0.0, None)
     for name, values in parts.items():
         best = float(values.max())
-        parts[name] = (values / best if best > 0 else values).astype(np.float32)
+        if name != "popularity":
+            parts[name] = (values / best if best > 0 else values).astype(np.float32)
     return parts
+
+
+def _summed_rows(
+    index: CatalogIndex, matrix: sp.csr_matrix, rows: list[int], width: int | None = None
+) -> np.ndarray:
+    """The sum of some rows of a CSR matrix, dense (row slices, no sparse indexing)."""
+    total = np.zeros(width if width is not None else len(index), dtype=np.float32)
+    for row in rows:
+        columns, values = index.row(matrix, row)
+        total[columns] += values  # a row lists each column once
+    return total
 
 
 def fuse(parts: dict[str, np.ndarray], fusion: ItemFusion) -> np.ndarray:

@@ -238,7 +238,7 @@ def item_reasons(
     if model is not None and "model" in parts:
         newest = model.knows(used)[0]
         reasons.append(Reason("next_item", model.run_id, _start(catalog, newest, seeds.history)))
-    co_seed = next((s for s in used if catalog.co_interactions[s, product] > 0), None)
+    co_seed = next((s for s in used if catalog.co_interacted(s, product)), None)
     if co_seed is not None:
         via_user = "<-[:INTERACTED]-(:User)-[:INTERACTED]->"
         path = f"{_start(catalog, co_seed, seeds.history)}{via_user}{_product(catalog, product)}"

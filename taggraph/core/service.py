@@ -130,11 +130,12 @@ class Service:
         """
         if not self.settings.api.load_models:
             models = LoadedModels(missing={"models": "not loaded: TAGGRAPH_API_LOAD_MODELS is off"})
-            self.serving, self.models = build_serving(self.executor, None), models
+            self.serving, self.models = build_serving(self.executor.without_timeout(), None), models
             return models
-        runs = latest_runs(self.executor)
-        models = load_models(self.executor, self.settings)
-        self.serving = build_serving(self.executor, models.recommender)
+        background = self.executor.without_timeout()  # whole-graph reads outlast a request's limit
+        runs = latest_runs(background)
+        models = load_models(background, self.settings)
+        self.serving = build_serving(background, models.recommender)
         self.models, self.loaded_runs = models, runs
         return models
 
@@ -145,7 +146,7 @@ class Service:
     def refresh_catalog(self) -> Serving:
         """Read the catalog again and serve it with the models loaded now."""
         models = self.loaded()
-        self.serving = build_serving(self.executor, models.recommender)
+        self.serving = build_serving(self.executor.without_timeout(), models.recommender)
         return self.serving
 
     def models_are_stale(self) -> bool:

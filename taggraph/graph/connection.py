@@ -107,6 +107,10 @@ class GraphExecutor:
     def __repr__(self) -> str:
         return f"GraphExecutor(uri={self.uri!r}, database={self._database!r})"
 
+    def without_timeout(self) -> "GraphExecutor":
+        """An executor over the same driver whose transactions have only the server's own limit."""
+        return GraphExecutor(self._driver, self._database, self.uri, None)
+
     def read(self, name: str, **parameters: Any) -> list[Record]:
         """Run a read statement in a managed transaction with retries.
 

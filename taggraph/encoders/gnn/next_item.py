@@ -125,9 +125,8 @@ class NextItemGNN(nn.Module):
 
     def query(self, items: Tensor, latest: Tensor) -> Tensor:
         """``[B, hidden]`` queries from ``[B, recent]`` latest item indices (newest first, -1 padding)."""
-        padded = torch.cat([items, items.new_zeros(1, items.shape[1])])
         known = latest >= 0
-        vectors = padded[torch.where(known, latest, self.num_items)]
+        vectors = items[latest.clamp_min(0)]  # padding reads item 0, with weight 0 below
         weights = torch.softmax(self.position, 0) * known
         weights = weights / weights.sum(1, keepdim=True).clamp_min(1e-9)
         return self.project((weights.unsqueeze(-1) * vectors).sum(1))
