@@ -68,7 +68,7 @@ Request = tuple[str, str, dict | None]
 class Workload:
     """What requests draw from: products, tag pairs that products carry, users, product names."""
 
-    def __init__(self, executor: GraphExecutor, service: Service) -> None:
+    def __init__(self, service: Service) -> None:
         catalog = service.current_serving().catalog
         rng = random.Random(0)
         self.products = rng.sample(catalog.product_ids, min(SAMPLE, len(catalog)))
@@ -282,7 +282,7 @@ def main() -> int:
             raise SystemExit(
                 f"only {len(serving.catalog)} products in the graph; ingest the full files first"
             )
-        workload = Workload(executor, service)
+        workload = Workload(service)
         loaded = service.loaded().names()
         needs = {
             "rec_user": "recommender",

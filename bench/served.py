@@ -2,7 +2,7 @@
 
 Every figure here comes from the functions the routes rank with (``core/ranking.py``) over a
 catalog index built from the stage's interactions only:
-- ``user_id``: ``next_item_scores`` from the user's history as the index holds it;
+- ``user_id``: the model's ``ModelView.scores`` from the user's history as the index holds it;
 - ``product_ids`` and ``/similar``: ``item_scores`` with the user's last history item as the
   only seed and the next item as the target, fusion weights fit on validation with
   ``fit_item_fusion``; beside ItemKNN item-to-item and co-interaction counts from the same
@@ -28,7 +28,6 @@ from taggraph.core.loaded_models import LoadedRecommender
 from taggraph.core.ranking import (
     ItemFusion,
     ModelView,
-    next_item_scores,
     popularity_prior,
     tag_scores,
 )
@@ -66,7 +65,7 @@ def user_scorer(split: Any, index: CatalogIndex, model: ModelView) -> Callable:
     user_ids = split.snapshot.ids["user"]
 
     def score(users: np.ndarray, history: sp.csr_matrix) -> np.ndarray:
-        return np.stack([next_item_scores(model, index.histories[user_ids[u]]) for u in users])
+        return np.stack([model.scores(index.histories[user_ids[u]]) for u in users])
 
     return score
 

@@ -2,7 +2,9 @@
 
 A :class:`MicroBatcher` takes one input per caller, waits up to ``max_wait_s`` for others to
 arrive (at most ``max_batch``), runs the batch function once on them all and hands each caller
-its own result; an input seen recently is answered from a cache without running the model.
+its own result; an input seen recently is answered from a cache without running the model. Its
+worker thread ends after ``idle_s`` without work and starts again with the next input, so the
+batchers of models replaced by a reload leave no thread behind.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ class MicroBatcher(Generic[Item, Result]):
         max_batch: Most inputs in one call.
         max_wait_s: How long the first input of a batch waits for others.
         cache_size: Results kept for repeated inputs (0: none).
+        idle_s: Seconds without work after which the worker thread ends.
 
     """
 
@@ -34,17 +37,18 @@ class MicroBatcher(Generic[Item, Result]):
         max_batch: int = 32,
         max_wait_s: float = 0.002,
         cache_size: int = 10_000,
+        idle_s: float = 30.0,
     ) -> None:
         self._function = batch_function
         self._max_batch = max_batch
         self._max_wait_s = max_wait_s
         self._cache: OrderedDict[Item, Result] = OrderedDict()
         self._cache_size = cache_size
+        self._idle_s = idle_s
         self._lock = threading.Lock()
         self._pending: list[tuple[Item, Future[Result]]] = []
         self._ready = threading.Condition(self._lock)
-        self._worker = threading.Thread(target=self._run, name="micro-batcher", daemon=True)
-        self._worker.start()
+        self._worker: threading.Thread | None = None
 
     async def __call__(self, item: Item) -> Result:
         """The result for ``item``, from the cache or from the next batch (the caller's loop stays free).
@@ -59,14 +63,20 @@ class MicroBatcher(Generic[Item, Result]):
                 return self._cache[item]
             future: Future[Result] = Future()
             self._pending.append((item, future))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="micro-batcher", daemon=True)
+                self._worker.start()
             self._ready.notify()
         return await asyncio.wrap_future(future)
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                while not self._pending:
-                    self._ready.wait()
+                if not self._pending:
+                    self._ready.wait(self._idle_s)
+                if not self._pending:
+                    self._worker = None
+                    return
                 deadline = time.monotonic() + self._max_wait_s
                 while len(self._pending) < self._max_batch and (left := deadline - time.monotonic()) > 0:
                     self._ready.wait(left)

@@ -62,17 +62,16 @@ class CatalogIndex:
         feature_kinds: ``tag``, ``category`` or ``brand`` by feature column.
         features: ``[products, features]`` CSR, the probability a product carries each feature.
         by_feature: The same matrix as CSC, for a feature's products.
-        rarity: Per feature column, ``1 / ln(2 + products carrying it)``.
         parents: Category id -> parent category id.
         co_interactions: ``[products, products]`` CSR, distinct users who took both.
         popularity: Interactions per product.
         histories: Pseudonymous user id -> positions of the user's latest interactions, newest
             first (a product taken again appears again, as the next-item model reads them).
         embeddings: ``[products, d]`` unit-length product embeddings (``taggraph embed``), if any.
+        rarity: Per feature column, ``1 / ln(2 + products carrying it)``.
         popularity_scaled: ``ln(1 + interactions)`` scaled to 1 at the most taken product.
         common_features: Feature columns carried by more than :data:`COMMON_SHARE` of products.
         common_dense: ``[products, common features]`` those columns, dense.
-        is_common: Per feature column, whether it is one of them.
         common_position: Per feature column, its column in ``common_dense`` (-1 if not common).
 
     """
@@ -84,7 +83,6 @@ class CatalogIndex:
     feature_ids: list[str]
     feature_kinds: np.ndarray
     features: sp.csr_matrix
-    rarity: np.ndarray
     parents: dict[str, str]
     co_interactions: sp.csr_matrix
     popularity: np.ndarray
@@ -92,10 +90,10 @@ class CatalogIndex:
     embeddings: np.ndarray | None = None
     feature_column: dict[str, int] = field(init=False)
     by_feature: sp.csc_matrix = field(init=False)
+    rarity: np.ndarray = field(init=False)
     popularity_scaled: np.ndarray = field(init=False)
     common_features: np.ndarray = field(init=False)
     common_dense: np.ndarray = field(init=False)
-    is_common: np.ndarray = field(init=False)
     common_position: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,12 +101,11 @@ class CatalogIndex:
         self.by_feature = self.features.tocsc()
         self.co_interactions.sort_indices()
         carriers = np.diff(self.by_feature.indptr)
+        self.rarity = (1.0 / np.log(2.0 + carriers)).astype(np.float32)
         self.common_features = np.flatnonzero(carriers > max(COMMON_SHARE * len(self), 1.0))
         self.common_dense = np.asfortranarray(
             self.by_feature[:, self.common_features].toarray(), dtype=np.float32
         )
-        self.is_common = np.zeros(len(self.feature_ids), dtype=bool)
-        self.is_common[self.common_features] = True
         self.common_position = np.full(len(self.feature_ids), -1, dtype=np.int64)
         self.common_position[self.common_features] = np.arange(len(self.common_features))
         logged = np.log1p(self.popularity)
@@ -120,14 +117,9 @@ class CatalogIndex:
     def __len__(self) -> int:
         return len(self.product_ids)
 
-    def row(self, matrix: sp.csr_matrix | sp.csc_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and values of row ``i`` of a CSR matrix (or column ``i`` of a CSC one)."""
-        start, end = matrix.indptr[i], matrix.indptr[i + 1]
-        return matrix.indices[start:end], matrix.data[start:end]
-
     def co_interacted(self, first: int, second: int) -> bool:
         """Whether some user took both products."""
-        neighbours, _ = self.row(self.co_interactions, first)
+        neighbours, _ = sparse_row(self.co_interactions, first)
         at = int(np.searchsorted(neighbours, second))
         return at < len(neighbours) and neighbours[at] == second
 
@@ -140,7 +132,7 @@ class CatalogIndex:
         column = self.feature_column.get(feature_id)
         if column is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        positions, probability = self.row(self.by_feature, column)
+        positions, probability = sparse_row(self.by_feature, column)
         return positions.astype(np.int64), probability
 
     def probability(self, positions: np.ndarray, feature_id: str) -> np.ndarray:
@@ -152,8 +144,8 @@ class CatalogIndex:
 
     def shared_features(self, first: int, second: int) -> list[tuple[str, str]]:
         """``(kind, id)`` of the features both products carry, rarest first."""
-        common = set(self.row(self.features, first)[0].tolist()) & set(
-            self.row(self.features, second)[0].tolist()
+        common = set(sparse_row(self.features, first)[0].tolist()) & set(
+            sparse_row(self.features, second)[0].tolist()
         )
         ordered = sorted(common, key=lambda c: (-self.rarity[c], c))
         return [(str(self.feature_kinds[c]), self.feature_ids[c]) for c in ordered]
@@ -201,6 +193,12 @@ class CatalogIndex:
             category = self.parents[category]
             seen.add(category)
         return seen
+
+
+def sparse_row(matrix: sp.csr_matrix | sp.csc_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of row ``i`` of a CSR matrix (or column ``i`` of a CSC one)."""
+    start, end = matrix.indptr[i], matrix.indptr[i + 1]
+    return matrix.indices[start:end], matrix.data[start:end]
 
 
 def graph_version(executor: GraphExecutor) -> dict[str, Any]:
@@ -251,7 +249,6 @@ def index_of_snapshot(snapshot: GraphSnapshot, embeddings: np.ndarray | None = N
     rows, cols, values = (np.concatenate(parts) for parts in zip(*columns, strict=True))
     features = sp.coo_matrix((values.astype(np.float32), (rows, cols)), shape=(n, len(feature_ids))).tocsr()
     features.sum_duplicates()
-    carriers = np.diff(features.tocsc().indptr)
     categories = snapshot.properties["category"]
     parents = {
         category: parent
@@ -273,7 +270,6 @@ def index_of_snapshot(snapshot: GraphSnapshot, embeddings: np.ndarray | None = N
         feature_ids=feature_ids,
         feature_kinds=np.array(kinds, dtype=object),
         features=features,
-        rarity=(1.0 / np.log(2.0 + carriers)).astype(np.float32),
         parents=parents,
         co_interactions=co_interactions,
         popularity=popularity,

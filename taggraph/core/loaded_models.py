@@ -41,11 +41,10 @@ class LoadedTagger:
 
 @dataclass
 class LoadedRecommender:
-    """The next-item ranker with the position of each product it ranks."""
+    """The next-item ranker with the graph id of each product it ranks, by model position."""
 
     ranker: "NextItemRanker"
     product_ids: list[str]
-    index: dict[str, int]
 
     @classmethod
     def of(cls, ranker: "NextItemRanker") -> "LoadedRecommender":
@@ -58,7 +57,7 @@ class LoadedRecommender:
         product_ids = [str(product) for product in ranker.meta.get("product_ids", [])]
         if len(product_ids) != ranker.model.num_items:
             raise ModelArtifactError(f"{len(product_ids)} product ids for {ranker.model.num_items} items")
-        return cls(ranker, product_ids, {product: i for i, product in enumerate(product_ids)})
+        return cls(ranker, product_ids)
 
     @property
     def run_id(self) -> str:

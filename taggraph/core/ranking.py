@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from taggraph.core.catalog_index import CatalogIndex
+from taggraph.core.catalog_index import CatalogIndex, sparse_row
 from taggraph.core.loaded_models import LoadedRecommender
 
 ITEM_PARTS = ("model", "co_interaction", "features", "popularity", "embedding")
@@ -54,6 +54,12 @@ class ModelView:
         recommender: The loaded next-item model.
         index: The catalog it serves (products the model does not know score 0).
 
+    Attributes:
+        run_id: The run that trained the model.
+        fusion: The item-to-item weights fit with the model (:data:`UNFITTED` without them).
+        popularity_exponent: The exponent of the popularity prior fit with the model (0, no
+            prior, without one).
+
     """
 
     def __init__(self, recommender: LoadedRecommender, index: CatalogIndex) -> None:
@@ -65,23 +71,10 @@ class ModelView:
         self.model_to_index = model_to_index[self.known]
         self.index_to_model = np.full(len(index), -1, dtype=np.int64)
         self.index_to_model[self.model_to_index] = np.flatnonzero(self.known)
-        self.size = len(index)
-
-    @property
-    def run_id(self) -> str:
-        """The run that trained the model."""
-        return self.recommender.run_id
-
-    @property
-    def fusion(self) -> ItemFusion:
-        """The item-to-item weights fit with the model (:data:`UNFITTED` for a model without them)."""
-        weights = self.recommender.ranker.meta.get("serving", {}).get("item_fusion")
-        return ItemFusion(dict(weights)) if weights else ItemFusion()
-
-    @property
-    def popularity_exponent(self) -> float:
-        """The exponent of the popularity prior fit with the model (0, no prior, without one)."""
-        return float(self.recommender.ranker.meta.get("serving", {}).get("popularity_exponent", 0.0))
+        serving = recommender.ranker.meta.get("serving", {})
+        self.run_id = recommender.run_id
+        self.fusion = ItemFusion(dict(serving["item_fusion"])) if serving.get("item_fusion") else ItemFusion()
+        self.popularity_exponent = float(serving.get("popularity_exponent", 0.0))
 
     def knows(self, positions: list[int]) -> list[int]:
         """The positions the model has an item for, in order."""
@@ -89,8 +82,8 @@ class ModelView:
 
     def scores(self, latest: list[int]) -> np.ndarray:
         """``[products]`` next-item probabilities after ``latest`` (positions, newest first)."""
-        items = [int(self.index_to_model[p]) for p in latest if self.index_to_model[p] >= 0]
-        out = np.zeros(self.size, dtype=np.float32)
+        items = [int(self.index_to_model[p]) for p in self.knows(latest)]
+        out = np.zeros(len(self.index_to_model), dtype=np.float32)
         if items:
             out[self.model_to_index] = self.recommender.ranker.scores([items])[0][self.known]
         return out
@@ -104,18 +97,18 @@ def item_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -
     parts: dict[str, np.ndarray] = {}
     if model is not None and model.knows(seeds):
         parts["model"] = model.scores(seeds)
-    co = _summed_rows(index, index.co_interactions, seeds)
+    co = _summed_rows(index.co_interactions, seeds, len(index))
     if co.any():
         parts["co_interaction"] = np.log1p(co)
-    seed_features = _summed_rows(index, index.features, seeds, len(index.feature_ids))
+    seed_features = _summed_rows(index.features, seeds, len(index.feature_ids))
     if seed_features.any():
         weights = seed_features * index.rarity
         shared = np.zeros(len(index), dtype=np.float32)
         for column in np.flatnonzero(weights):
-            if index.is_common[column]:  # a dense column: one contiguous multiply-add
+            if index.common_position[column] >= 0:  # a dense column: one contiguous multiply-add
                 shared += weights[column] * index.common_dense[:, index.common_position[column]]
             else:
-                carriers, probability = index.row(index.by_feature, column)
+                carriers, probability = sparse_row(index.by_feature, column)
                 shared[carriers] += weights[column] * probability  # a column lists each product once
         parts["features"] = shared
     if index.popularity.any():
@@ -129,13 +122,11 @@ def item_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -
     return parts
 
 
-def _summed_rows(
-    index: CatalogIndex, matrix: sp.csr_matrix, rows: list[int], width: int | None = None
-) -> np.ndarray:
+def _summed_rows(matrix: sp.csr_matrix, rows: list[int], width: int) -> np.ndarray:
     """The sum of some rows of a CSR matrix, dense (row slices, no sparse indexing)."""
-    total = np.zeros(width if width is not None else len(index), dtype=np.float32)
+    total = np.zeros(width, dtype=np.float32)
     for row in rows:
-        columns, values = index.row(matrix, row)
+        columns, values = sparse_row(matrix, row)
         total[columns] += values  # a row lists each column once
     return total
 
@@ -157,11 +148,6 @@ def item_scores(
     if not parts:
         return np.zeros(len(index), dtype=np.float32), []
     return fuse(parts, fusion), list(parts)
-
-
-def next_item_scores(model: ModelView, latest: list[int]) -> np.ndarray:
-    """``[products]`` the next-item model's probabilities after ``latest`` (positions, newest first)."""
-    return model.scores(latest)
 
 
 def popularity_prior(index: CatalogIndex, exponent: float) -> np.ndarray:

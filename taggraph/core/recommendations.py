@@ -24,7 +24,6 @@ from taggraph.core.ranking import (
     ItemFusion,
     ModelView,
     item_scores,
-    next_item_scores,
     popularity_prior,
     tag_scores,
     top,
@@ -159,7 +158,7 @@ def recommend_with(service: Service, serving: Serving, query: RecommendationQuer
     if query.user_id is not None and model is not None:
         latest = [*asked, *history]
         if model.knows(latest):
-            scores = next_item_scores(model, latest)
+            scores = model.scores(latest)
             chosen = top(scores, query.k, seeds.products, allowed)
             newest = model.knows(latest)[0]
             reason = Reason("next_item", model.run_id, _start(catalog, newest, seeds.history))
@@ -172,7 +171,18 @@ def recommend_with(service: Service, serving: Serving, query: RecommendationQuer
     if not seeds.products:
         return Recommendation([], method)
     results, parts = rank_items(catalog, model, seeds, query.k, allowed)
-    return Recommendation(results, method, model.run_id if model is not None and "model" in parts else None)
+    return Recommendation(results, method, run_of(model, parts))
+
+
+def related(catalog: CatalogIndex, model: ModelView | None, seeds: Seeds) -> tuple[np.ndarray, list[str]]:
+    """Item-to-item scores of the latest :data:`SEEDS` seeds, with the model's fusion weights."""
+    fusion = model.fusion if model is not None else ItemFusion()
+    return item_scores(catalog, model, seeds.products[:SEEDS], fusion)
+
+
+def run_of(model: ModelView | None, parts: list[str]) -> str | None:
+    """The next-item model's run id when its part took part in the scores."""
+    return model.run_id if model is not None and "model" in parts else None
 
 
 def rank_items(
@@ -184,8 +194,7 @@ def rank_items(
         The products with their reasons, and the parts the scores fused.
 
     """
-    fusion = model.fusion if model is not None else ItemFusion()
-    scores, parts = item_scores(catalog, model, seeds.products[:SEEDS], fusion)
+    scores, parts = related(catalog, model, seeds)
     chosen = top(scores, k, seeds.products, allowed)
     results = [
         _scored(catalog, p, float(scores[p]), item_reasons(catalog, model, seeds, p, parts)) for p in chosen
@@ -203,14 +212,10 @@ def _by_tags(
     """Products likeliest to carry every asked tag; seeds, when given, also weigh their relatedness."""
     exponent = model.popularity_exponent if model is not None else 0.0
     positions, scores = tag_scores(catalog, list(query.tags), popularity_prior(catalog, exponent))
-    used_model = False
+    parts: list[str] = []
     if seeds.products and len(positions):
-        fusion = model.fusion if model is not None else ItemFusion()
-        related, parts = item_scores(catalog, model, seeds.products[:SEEDS], fusion)
-        scores = scores * (1.0 + related[positions])
-        used_model = "model" in parts
-    else:
-        parts = []
+        relatedness, parts = related(catalog, model, seeds)
+        scores = scores * (1.0 + relatedness[positions])
     chosen = top_of(positions, scores, query.k, seeds.products, allowed)
     results = []
     for position, score in chosen:
@@ -221,7 +226,7 @@ def _by_tags(
         if parts:
             reasons += item_reasons(catalog, model, seeds, position, parts)
         results.append(_scored(catalog, position, score, reasons))
-    return Recommendation(results, "graph", model.run_id if used_model and model is not None else None)
+    return Recommendation(results, "graph", run_of(model, parts))
 
 
 def item_reasons(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from taggraph.core.recommendations import ScoredProduct, Seeds, rank_items
+from taggraph.core.recommendations import ScoredProduct, Seeds, rank_items, run_of
 from taggraph.core.service import Service
 from taggraph.errors import NotFoundError
 from taggraph.graph.reader import product
@@ -40,5 +40,4 @@ def similar_products(service: Service, product_id: str, k: int) -> SimilarProduc
             raise NotFoundError("no such product")
         return SimilarProducts([], None, [])  # added since the catalog was read
     results, parts = rank_items(catalog, model, Seeds([position]), k, None)
-    used_model = model is not None and "model" in parts
-    return SimilarProducts(parts, model.run_id if used_model else None, results)
+    return SimilarProducts(parts, run_of(model, parts), results)

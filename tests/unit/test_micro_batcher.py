@@ -61,3 +61,14 @@ def test_an_error_reaches_every_caller_of_its_batch_and_is_not_cached() -> None:
     assert all(isinstance(outcome, ValueError) for outcome in outcomes)
     recorder.fail_on = None
     assert asyncio.run(batcher("good")) == "GOOD"
+
+
+def test_the_worker_thread_ends_when_idle_and_starts_again_with_new_work() -> None:
+    before = set(threading.enumerate())
+    recorder = Recorder()
+    batcher = MicroBatcher(recorder, max_wait_s=0.0, idle_s=0.05)
+    assert asyncio.run(batcher("a")) == "A"
+    [worker] = [thread for thread in threading.enumerate() if thread not in before]
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert asyncio.run(batcher("b")) == "B"
