@@ -52,6 +52,8 @@ SERVICE_LOG = Path("/tmp/taggraph-bench-api-serve.log")
 SAMPLE = 5000
 BATCH_USERS = 100
 BATCH_CONCURRENCY = 4
+READY_IN_A_ROW = 10
+"""Ready answers in a row, per worker, before the load starts (each worker loads on its own)."""
 ENDPOINTS = (
     "product_tags",
     "similar",
@@ -236,14 +238,16 @@ def start_service(workers: int) -> subprocess.Popen:
             start_new_session=True,
         )
     deadline = time.monotonic() + 600
+    in_a_row = 0
     while time.monotonic() < deadline:
-        try:
+        try:  # a new connection each time, so every worker gets asked
             ready = httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=2)
-            if ready.status_code == 200:
-                return process
+            in_a_row = in_a_row + 1 if ready.status_code == 200 else 0
         except httpx.HTTPError:
-            pass
-        time.sleep(1)
+            in_a_row = 0
+        if in_a_row >= READY_IN_A_ROW * workers:
+            return process
+        time.sleep(0.2 if in_a_row else 1)
     process.kill()
     raise SystemExit(f"the service did not become ready in 600 s; its log: {SERVICE_LOG}")
 

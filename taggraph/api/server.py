@@ -71,12 +71,15 @@ class HeaderDeadline(H11Protocol):
 
 
 def uvicorn_options(api: ApiSettings) -> dict[str, Any]:
-    """The uvicorn settings that bound slow clients: header deadline, idle keep-alive, header size.
+    """The uvicorn settings: uvloop's event loop and the bounds on slow clients.
+
+    The bounds are the header deadline, the idle keep-alive and the header size.
 
     Sets :class:`HeaderDeadline`'s deadline to ``api.header_timeout_s`` for this process.
     """
     HeaderDeadline.timeout_s = api.header_timeout_s
     return {
+        "loop": "uvloop",
         "http": HeaderDeadline,
         "timeout_keep_alive": api.keep_alive_s,
         "h11_max_incomplete_event_size": 16 * 1024,

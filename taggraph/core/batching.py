@@ -4,7 +4,8 @@ A :class:`MicroBatcher` takes one input per caller, waits up to ``max_wait_s`` f
 arrive (at most ``max_batch``), runs the batch function once on them all and hands each caller
 its own result; an input seen recently is answered from a cache without running the model. Its
 worker thread ends after ``idle_s`` without work and starts again with the next input, so the
-batchers of models replaced by a reload leave no thread behind.
+batchers of models replaced by a reload leave no thread behind; ``on_thread_start`` runs first in
+each worker thread (a model's thread count, which PyTorch's OpenMP backend keeps per thread).
 """
 
 import asyncio
@@ -28,6 +29,7 @@ class MicroBatcher(Generic[Item, Result]):
         max_wait_s: How long the first input of a batch waits for others.
         cache_size: Results kept for repeated inputs (0: none).
         idle_s: Seconds without work after which the worker thread ends.
+        on_thread_start: Called first in each worker thread.
 
     """
 
@@ -38,8 +40,10 @@ class MicroBatcher(Generic[Item, Result]):
         max_wait_s: float = 0.002,
         cache_size: int = 10_000,
         idle_s: float = 30.0,
+        on_thread_start: Callable[[], object] | None = None,
     ) -> None:
         self._function = batch_function
+        self._on_thread_start = on_thread_start
         self._max_batch = max_batch
         self._max_wait_s = max_wait_s
         self._cache: OrderedDict[Item, Result] = OrderedDict()
@@ -70,6 +74,8 @@ class MicroBatcher(Generic[Item, Result]):
         return await asyncio.wrap_future(future)
 
     def _run(self) -> None:
+        if self._on_thread_start is not None:
+            self._on_thread_start()
         while True:
             with self._lock:
                 if not self._pending:

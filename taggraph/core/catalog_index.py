@@ -142,11 +142,13 @@ class CatalogIndex:
             return np.zeros(len(positions), dtype=np.float32)
         return np.asarray(self.by_feature[positions, column].todense()).ravel()
 
-    def shared_features(self, first: int, second: int) -> list[tuple[str, str]]:
-        """``(kind, id)`` of the features both products carry, rarest first."""
-        common = set(sparse_row(self.features, first)[0].tolist()) & set(
-            sparse_row(self.features, second)[0].tolist()
-        )
+    def feature_columns(self, position: int) -> set[int]:
+        """The feature columns of the tags, category and brand a product carries."""
+        return set(sparse_row(self.features, position)[0].tolist())
+
+    def shared_features(self, columns: set[int], product: int) -> list[tuple[str, str]]:
+        """``(kind, id)`` of the features among ``columns`` that ``product`` carries, rarest first."""
+        common = columns.intersection(sparse_row(self.features, product)[0].tolist())
         ordered = sorted(common, key=lambda c: (-self.rarity[c], c))
         return [(str(self.feature_kinds[c]), self.feature_ids[c]) for c in ordered]
 

@@ -1,7 +1,9 @@
 """The models and indexes the service answers with, loaded once; what is missing says why."""
 
 import logging
+import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,16 +29,20 @@ class LoadedTagger:
     Attributes:
         tagger: The tagger.
         tag_ids: Label -> Tag id.
+        threads: PyTorch threads of its forward passes.
         predict: Text -> ``(label, score)`` pairs, concurrent texts in one forward pass.
 
     """
 
     tagger: "Tagger"
     tag_ids: dict[str, str]
+    threads: int = 1
     predict: MicroBatcher[str, list[tuple[str, float]]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.predict = MicroBatcher(self.tagger.predict)
+        self.predict = MicroBatcher(
+            self.tagger.predict, on_thread_start=partial(_torch_threads, self.threads)
+        )
 
 
 @dataclass
@@ -122,12 +128,14 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     Args:
         executor: The graph, to check vocabularies against.
         settings: ``models_dir`` (where the models are), ``encoder`` (the linker's pretrained
-            encoder), ``tagger.precision`` and ``api.torch_threads`` (set for the process).
+            encoder), ``tagger.precision``, ``api.torch_threads`` (set for the process) and
+            ``api.text_model_threads`` (the taggers' and the linker's forward passes).
 
     """
     import torch
 
     torch.set_num_threads(settings.api.torch_threads)
+    text_threads = settings.api.text_model_threads or os.cpu_count() or 1
     models = LoadedModels()
     models_dir = settings.models_dir
     tagger_root = models_dir / "tagger"
@@ -136,12 +144,14 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
         models.missing["tagger"] = f"no tagger under {tagger_root}; train one with `taggraph tagger train`"
     for folder in folders:
         try:
-            models.taggers[folder.name] = _load_tagger(executor, folder, settings.tagger.precision)
+            models.taggers[folder.name] = _load_tagger(
+                executor, folder, settings.tagger.precision, text_threads
+            )
         except TaggraphError as error:
             models.missing[f"tagger/{folder.name}"] = str(error)
     try:
         models.linker = _load_linker(executor, models_dir / "linker", settings.encoder)
-        models.link = _link_batcher(models.linker)
+        models.link = _link_batcher(models.linker, text_threads)
     except TaggraphError as error:
         models.missing["linker"] = str(error)
     try:
@@ -153,20 +163,27 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     return models
 
 
-def _link_batcher(linker: "Linker") -> "MicroBatcher[tuple[str, str | None], LinkResult]":
+def _link_batcher(linker: "Linker", threads: int) -> "MicroBatcher[tuple[str, str | None], LinkResult]":
     def link(queries: list[tuple[str, str | None]]) -> list["LinkResult"]:
         return linker.link([text for text, _ in queries], [kind for _, kind in queries])
 
-    return MicroBatcher(link)
+    return MicroBatcher(link, on_thread_start=partial(_torch_threads, threads))
 
 
-def _load_tagger(executor: GraphExecutor, folder: Path, precision: str) -> LoadedTagger:
+def _torch_threads(threads: int) -> None:
+    """Give the calling thread's PyTorch calls ``threads`` threads (kept per thread under OpenMP)."""
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _load_tagger(executor: GraphExecutor, folder: Path, precision: str, threads: int) -> LoadedTagger:
     from taggraph.encoders.tagger.tagger import Tagger
 
     tagger = Tagger.load(folder)
     check_vocabulary(executor, tagger)
     tagger.set_precision(precision)
-    return LoadedTagger(tagger, tag_ids(executor, tagger))
+    return LoadedTagger(tagger, tag_ids(executor, tagger), threads)
 
 
 def _load_linker(executor: GraphExecutor, folder: Path, encoder: str | None) -> "Linker":

@@ -21,6 +21,9 @@ with the seeds, rarer ones counting more, proposals by their probability; ``popu
 product's interactions (log-scaled); ``embedding`` cosine of ``taggraph embed``'s vectors."""
 SEEDS = 5
 """A user's latest products that seed item-to-item scores."""
+THRESHOLD_STEP = 4.0
+THRESHOLD_STEPS = 8
+""":func:`top` looks for its ``k`` best above the best score / 4, / 16, ... / 4**8, then above 0."""
 
 
 UNFITTED = {"model": 1.0, "co_interaction": 1.0, "features": 1.0, "popularity": 0.01, "embedding": 1.0}
@@ -68,6 +71,7 @@ class ModelView:
             [index.position.get(p, -1) for p in recommender.product_ids], dtype=np.int64
         )
         self.known = model_to_index >= 0
+        self.knows_all = bool(self.known.all())
         self.model_to_index = model_to_index[self.known]
         self.index_to_model = np.full(len(index), -1, dtype=np.int64)
         self.index_to_model[self.model_to_index] = np.flatnonzero(self.known)
@@ -80,63 +84,139 @@ class ModelView:
         """The positions the model has an item for, in order."""
         return [p for p in positions if self.index_to_model[p] >= 0]
 
+    @property
+    def positions(self) -> np.ndarray:
+        """The catalog positions of the products the model knows, in the order of :meth:`next_items`."""
+        return self.model_to_index
+
+    def next_items(self, latests: list[list[int]]) -> np.ndarray:
+        """``[len(latests), known products]`` next-item probabilities, one forward pass for all.
+
+        Args:
+            latests: Per query, positions newest first (those the model does not know are skipped;
+                each query must have one it knows).
+
+        """
+        items = [[int(self.index_to_model[p]) for p in self.knows(latest)] for latest in latests]
+        probabilities = self.recommender.ranker.scores(items)
+        return probabilities if self.knows_all else probabilities[:, self.known]
+
     def scores(self, latest: list[int]) -> np.ndarray:
         """``[products]`` next-item probabilities after ``latest`` (positions, newest first)."""
-        items = [int(self.index_to_model[p]) for p in self.knows(latest)]
         out = np.zeros(len(self.index_to_model), dtype=np.float32)
-        if items:
-            out[self.model_to_index] = self.recommender.ranker.scores([items])[0][self.known]
+        if self.knows(latest):
+            out[self.model_to_index] = self.next_items([latest])[0]
         return out
 
 
-def item_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> dict[str, np.ndarray]:
-    """Each available item-to-item part for ``seeds`` (positions, newest first), scaled to 1 at its best.
+@dataclass(frozen=True)
+class Part:
+    """One item-to-item part before scaling: dense over the catalog, or values at some positions.
+
+    Attributes:
+        values: The raw scores, ``[products]`` or one per position.
+        positions: Where ``values`` apply; None when they are dense.
+        best: The largest value (the part is scaled to 1 there).
+
+    """
+
+    values: np.ndarray
+    positions: np.ndarray | None
+    best: float
+
+    def add_to(self, total: np.ndarray, weight: float) -> None:
+        """Add ``weight`` times the scaled part to ``total`` in place."""
+        scale = np.float32(weight / self.best)
+        if self.positions is None:
+            total += scale * self.values
+        else:
+            total[self.positions] += scale * self.values  # positions never repeat
+
+    def dense(self, size: int) -> np.ndarray:
+        """The part scaled to 1 at its best, ``[products]``."""
+        scaled = np.zeros(size, dtype=np.float32)
+        self.add_to(scaled, 1.0)
+        return scaled
+
+
+def raw_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> dict[str, Part]:
+    """Each available item-to-item part for ``seeds`` (positions, newest first), unscaled.
 
     A part that has nothing to say (no model, no co-interaction, no embeddings) is left out.
+    Co-interaction and shared rare features stay sparse; a seed's common features make the
+    features part dense.
     """
-    parts: dict[str, np.ndarray] = {}
+    candidates: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     if model is not None and model.knows(seeds):
-        parts["model"] = model.scores(seeds)
-    co = _summed_rows(index.co_interactions, seeds, len(index))
-    if co.any():
-        parts["co_interaction"] = np.log1p(co)
-    seed_features = _summed_rows(index.features, seeds, len(index.feature_ids))
-    if seed_features.any():
-        weights = seed_features * index.rarity
-        shared = np.zeros(len(index), dtype=np.float32)
-        for column in np.flatnonzero(weights):
-            if index.common_position[column] >= 0:  # a dense column: one contiguous multiply-add
-                shared += weights[column] * index.common_dense[:, index.common_position[column]]
-            else:
-                carriers, probability = sparse_row(index.by_feature, column)
-                shared[carriers] += weights[column] * probability  # a column lists each product once
-        parts["features"] = shared
+        candidates["model"] = (model.scores(seeds), None)
+    positions, counts = _summed_rows(index.co_interactions, seeds)
+    candidates["co_interaction"] = (np.log1p(counts), positions)
+    candidates["features"] = _shared_features(index, seeds)
     if index.popularity.any():
-        parts["popularity"] = index.popularity_scaled
+        candidates["popularity"] = (index.popularity_scaled, None)
     if index.embeddings is not None and index.embeddings[seeds].any():
-        parts["embedding"] = np.clip(index.embeddings @ index.embeddings[seeds].mean(axis=0), 0.0, None)
-    for name, values in parts.items():
-        best = float(values.max())
-        if name != "popularity":
-            parts[name] = (values / best if best > 0 else values).astype(np.float32)
+        similarity = index.embeddings @ index.embeddings[seeds].mean(axis=0)
+        candidates["embedding"] = (np.clip(similarity, 0.0, None).astype(np.float32), None)
+    parts = {}
+    for name, (values, where) in candidates.items():
+        best = float(values.max(initial=0.0))
+        if best > 0.0:
+            parts[name] = Part(values, where, best)
     return parts
 
 
-def _summed_rows(matrix: sp.csr_matrix, rows: list[int], width: int) -> np.ndarray:
-    """The sum of some rows of a CSR matrix, dense (row slices, no sparse indexing)."""
-    total = np.zeros(width, dtype=np.float32)
-    for row in rows:
-        columns, values = sparse_row(matrix, row)
-        total[columns] += values  # a row lists each column once
-    return total
+def item_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> dict[str, np.ndarray]:
+    """Each available item-to-item part for ``seeds``, dense and scaled to 1 at its best."""
+    return {name: part.dense(len(index)) for name, part in raw_parts(index, model, seeds).items()}
 
 
-def fuse(parts: dict[str, np.ndarray], fusion: ItemFusion) -> np.ndarray:
-    """The weighted sum of ``parts``."""
+def _summed_rows(matrix: sp.csr_matrix, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of some rows of a CSR matrix as sorted column positions and their sums."""
+    return _sparse_sum([sparse_row(matrix, row) for row in rows])
+
+
+def _sparse_sum(vectors: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of sparse vectors given as (sorted positions, values): sorted positions and sums."""
+    if not vectors:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if len(vectors) == 1:
+        positions, values = vectors[0]
+        return positions.astype(np.int64), values.astype(np.float32)
+    positions, inverse = np.unique(np.concatenate([p for p, _ in vectors]), return_inverse=True)
+    sums = np.bincount(inverse, weights=np.concatenate([v for _, v in vectors]), minlength=len(positions))
+    return positions.astype(np.int64), sums.astype(np.float32)
+
+
+def _shared_features(index: CatalogIndex, seeds: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per product, the seeds' features it carries, weighted by rarity and both probabilities.
+
+    As (values, positions) when the seeds have only rare features, else dense (values, None).
+    """
+    columns, probability = _summed_rows(index.features, seeds)
+    weights = probability * index.rarity[columns]
+    common = index.common_position[columns] >= 0
+    rare_positions, rare_values = _sparse_sum(
+        [
+            (carriers, weight * carried)
+            for column, weight in zip(columns[~common], weights[~common], strict=True)
+            for carriers, carried in [sparse_row(index.by_feature, column)]
+        ]
+    )
+    if not common.any():
+        return rare_values, rare_positions
+    shared = np.zeros(len(index), dtype=np.float32)
+    for column, weight in zip(columns[common], weights[common], strict=True):
+        shared += weight * index.common_dense[:, index.common_position[column]]  # contiguous
+    shared[rare_positions] += rare_values
+    return shared, None
+
+
+def fuse(parts: dict[str, Part], fusion: ItemFusion, size: int) -> np.ndarray:
+    """The weighted sum of ``parts``, each scaled to 1 at its best, ``[products]``."""
     weights = fusion.of(list(parts))
-    total = np.zeros_like(next(iter(parts.values())))
-    for name, values in parts.items():
-        total += weights[name] * values
+    total = np.zeros(size, dtype=np.float32)
+    for name, part in parts.items():
+        part.add_to(total, weights[name])
     return total
 
 
@@ -144,10 +224,8 @@ def item_scores(
     index: CatalogIndex, model: ModelView | None, seeds: list[int], fusion: ItemFusion
 ) -> tuple[np.ndarray, list[str]]:
     """``[products]`` fused item-to-item scores for ``seeds`` and the parts that made them."""
-    parts = item_parts(index, model, seeds)
-    if not parts:
-        return np.zeros(len(index), dtype=np.float32), []
-    return fuse(parts, fusion), list(parts)
+    parts = raw_parts(index, model, seeds)
+    return fuse(parts, fusion, len(index)), list(parts)
 
 
 def popularity_prior(index: CatalogIndex, exponent: float) -> np.ndarray:
@@ -189,25 +267,55 @@ def top(scores: np.ndarray, k: int, exclude: list[int], allowed: np.ndarray | No
         allowed: Mask of the products within the filters, or None.
 
     """
-    eligible = scores > 0.0
     if allowed is not None:
-        eligible &= allowed
-    eligible[exclude] = False
-    candidates = np.flatnonzero(eligible)
+        scores = np.where(allowed, scores, np.float32(0.0))
+    elif exclude:
+        scores = scores.copy()
+    if exclude:
+        scores[exclude] = 0.0
+    if k <= 0:
+        return []
+    candidates = _at_or_above_kth(scores, k)
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order][:k].tolist()
+
+
+def _at_or_above_kth(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the positive scores at least as high as the ``k``-th highest, in position order.
+
+    Lowers a threshold from the best score by :data:`THRESHOLD_STEP` until ``k`` scores reach it
+    (a comparison per step, no sort of the whole array), then keeps the ``k``-th and above.
+    """
+    threshold = float(scores.max(initial=0.0))
+    for _ in range(THRESHOLD_STEPS):
+        threshold /= THRESHOLD_STEP
+        if threshold <= 0.0 or np.count_nonzero(scores >= threshold) >= k:
+            break
+    else:
+        threshold = 0.0
+    candidates = np.flatnonzero(scores >= threshold) if threshold > 0.0 else np.flatnonzero(scores > 0.0)
     if len(candidates) > k:
         cut = np.partition(scores[candidates], -k)[-k]
         candidates = candidates[scores[candidates] >= cut]
-    order = np.lexsort((candidates, -scores[candidates]))
-    return candidates[order][:k].tolist()
+    return candidates
 
 
 def top_of(
     positions: np.ndarray, scores: np.ndarray, k: int, exclude: list[int], allowed: np.ndarray | None
 ) -> list[tuple[int, float]]:
-    """The ``k`` best of scored ``positions`` (as :func:`top`), with their scores."""
-    keep = ~np.isin(positions, exclude)
+    """The ``k`` best of scored ``positions`` (as :func:`top`), with their scores.
+
+    The ``k + len(exclude)`` best are cut first, so the rest only looks at those.
+    """
     if allowed is not None:
-        keep &= allowed[positions]
+        within = allowed[positions]
+        positions, scores = positions[within], scores[within]
+    wanted = k + len(exclude)
+    if len(scores) > wanted > 0:
+        best = np.flatnonzero(scores >= np.partition(scores, -wanted)[-wanted])  # ties included
+        positions, scores = positions[best], scores[best]
+    excluded = set(exclude)
+    keep = np.array([p not in excluded for p in positions.tolist()], dtype=bool) & (scores > 0.0)
     positions, scores = positions[keep], scores[keep]
     order = np.lexsort((positions, -scores))[:k]
     return [(int(positions[i]), float(scores[i])) for i in order]

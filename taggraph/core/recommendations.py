@@ -116,9 +116,18 @@ def recommend_for(service: Service, query: RecommendationQuery) -> Recommendatio
 
 
 def recommend_batch(service: Service, queries: list[RecommendationQuery]) -> list[Recommendation]:
-    """Each query answered as :func:`recommend_for` would, all from the catalog and model of its start."""
+    """Each query answered as :func:`recommend_for` would, all from the catalog and model of its start.
+
+    The queries the next-item model answers share one forward pass.
+    """
     serving = service.current_serving()
-    return [recommend_with(service, serving, query) for query in queries]
+    latest = [_model_latest(service, serving, query) for query in queries]
+    asked = [i for i, products in enumerate(latest) if products]
+    next_items: dict[int, np.ndarray] = {}
+    if serving.model is not None and asked:
+        rows = serving.model.next_items([latest[i] for i in asked])
+        next_items = dict(zip(asked, rows, strict=True))
+    return [recommend_with(service, serving, query, next_items.get(i)) for i, query in enumerate(queries)]
 
 
 @dataclass
@@ -135,7 +144,9 @@ class Seeds:
     history: set[int] = field(default_factory=set)
 
 
-def recommend_with(service: Service, serving: Serving, query: RecommendationQuery) -> Recommendation:
+def recommend_with(
+    service: Service, serving: Serving, query: RecommendationQuery, next_items: np.ndarray | None = None
+) -> Recommendation:
     """Products for a user, seed products or tags, best first, each with its reasons.
 
     A user's products are never recommended back, nor are seed products. An unknown user
@@ -146,32 +157,48 @@ def recommend_with(service: Service, serving: Serving, query: RecommendationQuer
         serving: The catalog and model to answer with; a batch passes the one it started with
             to every query, so its answers never mix two.
         query: What to recommend for.
+        next_items: The model's next-item probabilities for this query when a batch computed
+            them already (:meth:`ModelView.next_items`).
 
     """
     catalog, model = serving.catalog, serving.model
-    asked = catalog.positions(query.product_ids)
-    history = catalog.histories.get(service.graph_user_id(query.user_id), []) if query.user_id else []
-    seeds = Seeds(list(dict.fromkeys([*history, *asked])), set(history))
+    seeds = _seeds(service, catalog, query)
     allowed = catalog.allowed(query.filters)
     if query.tags:
         return _by_tags(catalog, model, seeds, query, allowed)
-    if query.user_id is not None and model is not None:
-        latest = [*asked, *history]
-        if model.knows(latest):
-            scores = model.scores(latest)
-            chosen = top(scores, query.k, seeds.products, allowed)
-            newest = model.knows(latest)[0]
-            reason = Reason("next_item", model.run_id, _start(catalog, newest, seeds.history))
-            return Recommendation(
-                [_scored(catalog, p, float(scores[p]), [reason]) for p in chosen], "model", model.run_id
-            )
-        method: Method = "fallback"
-    else:
-        method = "graph"
+    latest = _model_latest(service, serving, query)
+    if model is not None and latest:
+        probabilities = next_items if next_items is not None else model.next_items([latest])[0]
+        chosen = top_of(model.positions, probabilities, query.k, seeds.products, allowed)
+        reason = Reason("next_item", model.run_id, _start(catalog, latest[0], seeds.history))
+        return Recommendation(
+            [_scored(catalog, p, score, [reason]) for p, score in chosen], "model", model.run_id
+        )
+    method: Method = "fallback" if query.user_id is not None and model is not None else "graph"
     if not seeds.products:
         return Recommendation([], method)
     results, parts = rank_items(catalog, model, seeds, query.k, allowed)
     return Recommendation(results, method, run_of(model, parts))
+
+
+def _seeds(service: Service, catalog: CatalogIndex, query: RecommendationQuery) -> Seeds:
+    """The user's latest products, then the asked ones, as catalog positions."""
+    history = catalog.histories.get(service.graph_user_id(query.user_id), []) if query.user_id else []
+    asked = catalog.positions(query.product_ids)
+    return Seeds(list(dict.fromkeys([*history, *asked])), set(history))
+
+
+def _model_latest(service: Service, serving: Serving, query: RecommendationQuery) -> list[int]:
+    """The products the next-item model starts from for ``query``, newest first; empty if it does not answer.
+
+    The model answers a query with a user and no tags when it knows one of the asked products or
+    the user's latest ones.
+    """
+    if query.user_id is None or query.tags or serving.model is None:
+        return []
+    catalog = serving.catalog
+    history = catalog.histories.get(service.graph_user_id(query.user_id), [])
+    return serving.model.knows([*catalog.positions(query.product_ids), *history])
 
 
 def related(catalog: CatalogIndex, model: ModelView | None, seeds: Seeds) -> tuple[np.ndarray, list[str]]:
@@ -196,8 +223,9 @@ def rank_items(
     """
     scores, parts = related(catalog, model, seeds)
     chosen = top(scores, k, seeds.products, allowed)
+    paths = SeedPaths.of(catalog, seeds)
     results = [
-        _scored(catalog, p, float(scores[p]), item_reasons(catalog, model, seeds, p, parts)) for p in chosen
+        _scored(catalog, p, float(scores[p]), item_reasons(catalog, model, paths, p, parts)) for p in chosen
     ]
     return results, parts
 
@@ -217,6 +245,7 @@ def _by_tags(
         relatedness, parts = related(catalog, model, seeds)
         scores = scores * (1.0 + relatedness[positions])
     chosen = top_of(positions, scores, query.k, seeds.products, allowed)
+    paths = SeedPaths.of(catalog, seeds)
     results = []
     for position, score in chosen:
         reasons = [
@@ -224,13 +253,35 @@ def _by_tags(
             for tag in dict.fromkeys(query.tags)
         ]
         if parts:
-            reasons += item_reasons(catalog, model, seeds, position, parts)
+            reasons += item_reasons(catalog, model, paths, position, parts)
         results.append(_scored(catalog, position, score, reasons))
     return Recommendation(results, "graph", run_of(model, parts))
 
 
+@dataclass
+class SeedPaths:
+    """What the reasons of an answer need of its seeds, gathered once for all its products.
+
+    Attributes:
+        seeds: The seeds.
+        used: The latest :data:`SEEDS` seed products, whose item-to-item scores ranked.
+        features: Per used seed, the feature columns it carries.
+
+    """
+
+    seeds: Seeds
+    used: list[int]
+    features: list[set[int]]
+
+    @classmethod
+    def of(cls, catalog: CatalogIndex, seeds: Seeds) -> "SeedPaths":
+        """The paths' view of ``seeds``."""
+        used = seeds.products[:SEEDS]
+        return cls(seeds, used, [catalog.feature_columns(seed) for seed in used])
+
+
 def item_reasons(
-    catalog: CatalogIndex, model: ModelView | None, seeds: Seeds, product: int, parts: list[str]
+    catalog: CatalogIndex, model: ModelView | None, paths: SeedPaths, product: int, parts: list[str]
 ) -> list[Reason]:
     """The graph paths from the seeds to ``product`` behind its item-to-item score.
 
@@ -239,19 +290,19 @@ def item_reasons(
     (rarest first), and the embedding when it scored; popularity when nothing else relates them.
     """
     reasons: list[Reason] = []
-    used = seeds.products[:SEEDS]
+    used, history = paths.used, paths.seeds.history
     if model is not None and "model" in parts:
         newest = model.knows(used)[0]
-        reasons.append(Reason("next_item", model.run_id, _start(catalog, newest, seeds.history)))
+        reasons.append(Reason("next_item", model.run_id, _start(catalog, newest, history)))
     co_seed = next((s for s in used if catalog.co_interacted(s, product)), None)
     if co_seed is not None:
         via_user = "<-[:INTERACTED]-(:User)-[:INTERACTED]->"
-        path = f"{_start(catalog, co_seed, seeds.history)}{via_user}{_product(catalog, product)}"
+        path = f"{_start(catalog, co_seed, history)}{via_user}{_product(catalog, product)}"
         reasons.append(Reason("co_interaction", catalog.product_ids[co_seed], path))
-    for seed in used:
-        shared = catalog.shared_features(seed, product)[:REASON_FEATURES]
+    for seed, columns in zip(used, paths.features, strict=True):
+        shared = catalog.shared_features(columns, product)[:REASON_FEATURES]
         for kind, feature in shared:
-            reasons.append(_feature_reason(catalog, kind, feature, seed, product, seeds.history))
+            reasons.append(_feature_reason(catalog, kind, feature, seed, product, history))
         if shared:
             break
     if "embedding" in parts and catalog.embeddings is not None and catalog.embeddings[product].any():

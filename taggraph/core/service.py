@@ -1,5 +1,6 @@
 """What the service holds for its lifetime: settings, the graph executor, the models, the catalog."""
 
+import gc
 import logging
 import time
 from dataclasses import dataclass
@@ -46,6 +47,19 @@ def build_serving(executor: GraphExecutor, recommender: LoadedRecommender | None
     serving = Serving(catalog, model, version, time.perf_counter() - started)
     log.info("catalog of %d products read in %.1f s", len(catalog), serving.built_s)
     return serving
+
+
+def settle_heap() -> None:
+    """Free what the previous catalog and models left; keep what is alive now out of later collections.
+
+    The catalog and models are millions of long-lived objects: a full collection scanning them
+    stalls every request for hundreds of milliseconds, and Python runs one whenever enough
+    objects have survived younger collections. Frozen objects are still freed when their last
+    reference goes; the next settle collects any cycles among them.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -131,12 +145,14 @@ class Service:
         if not self.settings.api.load_models:
             models = LoadedModels(missing={"models": "not loaded: TAGGRAPH_API_LOAD_MODELS is off"})
             self.serving, self.models = build_serving(self.executor.without_timeout(), None), models
+            settle_heap()
             return models
         background = self.executor.without_timeout()  # whole-graph reads outlast a request's limit
         runs = latest_runs(background)
         models = load_models(background, self.settings)
         self.serving = build_serving(background, models.recommender)
         self.models, self.loaded_runs = models, runs
+        settle_heap()
         return models
 
     def catalog_is_stale(self) -> bool:
@@ -147,6 +163,7 @@ class Service:
         """Read the catalog again and serve it with the models loaded now."""
         models = self.loaded()
         self.serving = build_serving(self.executor.without_timeout(), models.recommender)
+        settle_heap()
         return self.serving
 
     def models_are_stale(self) -> bool:

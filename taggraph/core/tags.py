@@ -82,10 +82,10 @@ async def search_tags(service: Service, text: str, kind: str | None, k: int) -> 
     result = await models.link((text, kind))
     if result.method == "invalid":
         raise InvalidRequestError(result.reason)
-    entities = {entity.id: entity for entity in linker.index.entities}
+    index = linker.index
 
     def match(entity_id: str, score: float) -> TagMatch:
-        entity = entities[entity_id]
+        entity = index.entities[index.positions[entity_id]]
         return TagMatch(entity.id, entity.name, entity.kind, round(score, 6))
 
     linked = match(result.entity_id, result.score) if result.entity_id else None

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from taggraph.core.catalog_index import Filters, empty_snapshot, index_of_snapshot
-from taggraph.core.ranking import ItemFusion, item_parts, item_scores, popularity_prior, tag_scores, top
+from taggraph.core.ranking import (
+    ItemFusion,
+    item_parts,
+    item_scores,
+    popularity_prior,
+    tag_scores,
+    top,
+    top_of,
+)
 from taggraph.core.serving_fit import fit_item_fusion, fit_popularity_exponent, ranking_quality
 from taggraph.graph.export import (
     HAS_BRAND,
@@ -163,3 +171,44 @@ def test_an_empty_graph_gives_an_empty_catalog_that_answers_nothing() -> None:
     assert item_parts(index, None, []) == {}
     assert tag_scores(index, ["tag:colour:red"], popularity_prior(index, 1.0))[0].size == 0
     assert top(np.zeros(0, dtype=np.float32), 10, [], index.allowed(Filters(min_price=1))) == []
+
+
+def test_item_parts_equal_their_dense_definitions_for_several_seeds() -> None:
+    rng = np.random.default_rng(3)
+    pairs = sorted(
+        {(int(u), int(i)) for u, i in zip(rng.integers(0, 3, 12), rng.integers(0, 5, 12), strict=True)}
+    )
+    index = catalog(interactions=pairs)
+    for seeds in ([0], [1, 3], [3, 0, 1], [4]):
+        parts = item_parts(index, None, seeds)
+        features = index.features
+        expected = features @ (index.rarity * np.asarray(features[seeds].sum(axis=0)).ravel())
+        co = np.log1p(np.asarray(index.co_interactions[seeds].sum(axis=0)).ravel())
+        for name, reference in (("features", expected), ("co_interaction", co)):
+            if reference.max() > 0:
+                np.testing.assert_allclose(parts[name], reference / reference.max(), rtol=1e-6)
+            else:
+                assert name not in parts
+
+
+def test_a_common_feature_scores_as_a_dense_column_exactly_as_a_sparse_one() -> None:
+    index = catalog()
+    sparse = item_parts(index, None, [0])["features"]
+    index.common_position[:] = np.arange(len(index.feature_ids))  # every feature a dense column
+    index.common_dense = np.asfortranarray(index.by_feature.toarray(), dtype=np.float32)
+    np.testing.assert_allclose(item_parts(index, None, [0])["features"], sparse, rtol=1e-6)
+
+
+def test_top_of_scored_positions_ranks_as_top_over_all_products() -> None:
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        positions = rng.choice(60, 25, replace=False)
+        scores = rng.choice([0.0, 0.25, 0.5, 1.0], 25).astype(np.float32)  # many ties
+        dense = np.zeros(60, dtype=np.float32)
+        dense[positions] = scores
+        exclude = [int(p) for p in rng.choice(60, 4)]
+        allowed = rng.random(60) > 0.3 if trial % 2 else None
+        k = int(rng.integers(1, 12))
+        assert [p for p, _ in top_of(positions, scores, k, exclude, allowed)] == top(
+            dense, k, exclude, allowed
+        )

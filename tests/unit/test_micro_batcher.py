@@ -72,3 +72,16 @@ def test_the_worker_thread_ends_when_idle_and_starts_again_with_new_work() -> No
     worker.join(timeout=5)
     assert not worker.is_alive()
     assert asyncio.run(batcher("b")) == "B"
+
+
+def test_the_thread_start_hook_runs_in_the_worker_thread_before_its_first_batch() -> None:
+    seen: list[str] = []
+
+    def batch(items: list[int]) -> list[str]:
+        return [threading.current_thread().name for _ in items]
+
+    batcher = MicroBatcher(
+        batch, max_wait_s=0.0, on_thread_start=lambda: seen.append(threading.current_thread().name)
+    )
+    worker = asyncio.run(batcher(1))
+    assert seen == [worker] and worker != threading.current_thread().name
