@@ -99,6 +99,7 @@ class CatalogIndex:
     def __post_init__(self) -> None:
         self.feature_column = {feature: column for column, feature in enumerate(self.feature_ids)}
         self.by_feature = self.features.tocsc()
+        self.by_feature.sort_indices()
         self.co_interactions.sort_indices()
         carriers = np.diff(self.by_feature.indptr)
         self.rarity = (1.0 / np.log(2.0 + carriers)).astype(np.float32)
@@ -140,7 +141,11 @@ class CatalogIndex:
         column = self.feature_column.get(feature_id)
         if column is None:
             return np.zeros(len(positions), dtype=np.float32)
-        return np.asarray(self.by_feature[positions, column].todense()).ravel()
+        carriers, probability = sparse_row(self.by_feature, column)  # carriers sorted
+        if len(carriers) == 0:
+            return np.zeros(len(positions), dtype=np.float32)
+        at = np.minimum(np.searchsorted(carriers, positions), len(carriers) - 1)
+        return np.where(carriers[at] == positions, probability[at], 0.0).astype(np.float32)
 
     def feature_columns(self, position: int) -> set[int]:
         """The feature columns of the tags, category and brand a product carries."""

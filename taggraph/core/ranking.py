@@ -314,8 +314,9 @@ def top_of(
     if len(scores) > wanted > 0:
         best = np.flatnonzero(scores >= np.partition(scores, -wanted)[-wanted])  # ties included
         positions, scores = positions[best], scores[best]
-    excluded = set(exclude)
-    keep = np.array([p not in excluded for p in positions.tolist()], dtype=bool) & (scores > 0.0)
+    keep = scores > 0.0
+    if exclude:
+        keep &= ~np.isin(positions, exclude)
     positions, scores = positions[keep], scores[keep]
     order = np.lexsort((positions, -scores))[:k]
     return [(int(positions[i]), float(scores[i])) for i in order]
