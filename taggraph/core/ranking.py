@@ -273,31 +273,24 @@ def top(scores: np.ndarray, k: int, exclude: list[int], allowed: np.ndarray | No
         scores = scores.copy()
     if exclude:
         scores[exclude] = 0.0
-    if k <= 0:
-        return []
-    candidates = _at_or_above_kth(scores, k)
-    order = np.lexsort((candidates, -scores[candidates]))
-    return candidates[order][:k].tolist()
+    candidates = _above_threshold(scores, k)
+    return [position for position, _ in top_of(candidates, scores[candidates], k, [], None)]
 
 
-def _at_or_above_kth(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the positive scores at least as high as the ``k``-th highest, in position order.
+def _above_threshold(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of positive scores that include the ``k`` best (ties at the ``k``-th too).
 
-    Lowers a threshold from the best score by :data:`THRESHOLD_STEP` until ``k`` scores reach it
-    (a comparison per step, no sort of the whole array), then keeps the ``k``-th and above.
+    Lowers a threshold from the best score by :data:`THRESHOLD_STEP` until ``k`` scores reach it:
+    a comparison per step instead of a sort of the whole array.
     """
     threshold = float(scores.max(initial=0.0))
     for _ in range(THRESHOLD_STEPS):
         threshold /= THRESHOLD_STEP
-        if threshold <= 0.0 or np.count_nonzero(scores >= threshold) >= k:
+        if threshold <= 0.0:
             break
-    else:
-        threshold = 0.0
-    candidates = np.flatnonzero(scores >= threshold) if threshold > 0.0 else np.flatnonzero(scores > 0.0)
-    if len(candidates) > k:
-        cut = np.partition(scores[candidates], -k)[-k]
-        candidates = candidates[scores[candidates] >= cut]
-    return candidates
+        if np.count_nonzero(scores >= threshold) >= k:
+            return np.flatnonzero(scores >= threshold)
+    return np.flatnonzero(scores > 0.0)
 
 
 def top_of(

@@ -121,13 +121,16 @@ def recommend_batch(service: Service, queries: list[RecommendationQuery]) -> lis
     The queries the next-item model answers share one forward pass.
     """
     serving = service.current_serving()
-    latest = [_model_latest(service, serving, query) for query in queries]
+    seeds = [_seeds(service, serving.catalog, query) for query in queries]
+    latest = [_model_latest(serving, query, seed) for query, seed in zip(queries, seeds, strict=True)]
     asked = [i for i, products in enumerate(latest) if products]
     next_items: dict[int, np.ndarray] = {}
     if serving.model is not None and asked:
         rows = serving.model.next_items([latest[i] for i in asked])
         next_items = dict(zip(asked, rows, strict=True))
-    return [recommend_with(service, serving, query, next_items.get(i)) for i, query in enumerate(queries)]
+    return [
+        _answer(serving, query, seeds[i], latest[i], next_items.get(i)) for i, query in enumerate(queries)
+    ]
 
 
 @dataclass
@@ -137,16 +140,17 @@ class Seeds:
     Attributes:
         products: Seed products, newest first (a user's latest products, then those asked about).
         history: The seed products that are the user's own interactions.
+        latest: The asked products, then the user's latest interactions as they came (repeats
+            kept): what the next-item model reads.
 
     """
 
     products: list[int] = field(default_factory=list)
     history: set[int] = field(default_factory=set)
+    latest: list[int] = field(default_factory=list)
 
 
-def recommend_with(
-    service: Service, serving: Serving, query: RecommendationQuery, next_items: np.ndarray | None = None
-) -> Recommendation:
+def recommend_with(service: Service, serving: Serving, query: RecommendationQuery) -> Recommendation:
     """Products for a user, seed products or tags, best first, each with its reasons.
 
     A user's products are never recommended back, nor are seed products. An unknown user
@@ -157,16 +161,24 @@ def recommend_with(
         serving: The catalog and model to answer with; a batch passes the one it started with
             to every query, so its answers never mix two.
         query: What to recommend for.
-        next_items: The model's next-item probabilities for this query when a batch computed
-            them already (:meth:`ModelView.next_items`).
 
     """
+    seeds = _seeds(service, serving.catalog, query)
+    return _answer(serving, query, seeds, _model_latest(serving, query, seeds), None)
+
+
+def _answer(
+    serving: Serving,
+    query: RecommendationQuery,
+    seeds: Seeds,
+    latest: list[int],
+    next_items: np.ndarray | None,
+) -> Recommendation:
+    """:func:`recommend_with` for known seeds; ``next_items`` when a batch computed them already."""
     catalog, model = serving.catalog, serving.model
-    seeds = _seeds(service, catalog, query)
     allowed = catalog.allowed(query.filters)
     if query.tags:
         return _by_tags(catalog, model, seeds, query, allowed)
-    latest = _model_latest(service, serving, query)
     if model is not None and latest:
         probabilities = next_items if next_items is not None else model.next_items([latest])[0]
         chosen = top_of(model.positions, probabilities, query.k, seeds.products, allowed)
@@ -182,23 +194,21 @@ def recommend_with(
 
 
 def _seeds(service: Service, catalog: CatalogIndex, query: RecommendationQuery) -> Seeds:
-    """The user's latest products, then the asked ones, as catalog positions."""
+    """The user's latest products and the asked ones, as catalog positions."""
     history = catalog.histories.get(service.graph_user_id(query.user_id), []) if query.user_id else []
     asked = catalog.positions(query.product_ids)
-    return Seeds(list(dict.fromkeys([*history, *asked])), set(history))
+    return Seeds(list(dict.fromkeys([*history, *asked])), set(history), [*asked, *history])
 
 
-def _model_latest(service: Service, serving: Serving, query: RecommendationQuery) -> list[int]:
-    """The products the next-item model starts from for ``query``, newest first; empty if it does not answer.
+def _model_latest(serving: Serving, query: RecommendationQuery, seeds: Seeds) -> list[int]:
+    """The products the next-item model starts from, newest first; empty if it does not answer.
 
     The model answers a query with a user and no tags when it knows one of the asked products or
     the user's latest ones.
     """
     if query.user_id is None or query.tags or serving.model is None:
         return []
-    catalog = serving.catalog
-    history = catalog.histories.get(service.graph_user_id(query.user_id), [])
-    return serving.model.knows([*catalog.positions(query.product_ids), *history])
+    return serving.model.knows(seeds.latest)
 
 
 def related(catalog: CatalogIndex, model: ModelView | None, seeds: Seeds) -> tuple[np.ndarray, list[str]]:
@@ -245,14 +255,14 @@ def _by_tags(
         relatedness, parts = related(catalog, model, seeds)
         scores = scores * (1.0 + relatedness[positions])
     chosen = top_of(positions, scores, query.k, seeds.products, allowed)
-    paths = SeedPaths.of(catalog, seeds)
+    paths = SeedPaths.of(catalog, seeds) if parts else None
     results = []
     for position, score in chosen:
         reasons = [
             Reason("shared_tag", tag, f"(:Tag {{id: {tag!r}}})<-[:HAS_TAG]-{_product(catalog, position)}")
             for tag in dict.fromkeys(query.tags)
         ]
-        if parts:
+        if paths is not None:
             reasons += item_reasons(catalog, model, paths, position, parts)
         results.append(_scored(catalog, position, score, reasons))
     return Recommendation(results, "graph", run_of(model, parts))
