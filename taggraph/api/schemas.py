@@ -361,11 +361,49 @@ class NotApplied(Answer):
 
 
 class DecisionsResult(Answer):
-    """What a batch of decisions changed."""
+    """What a batch of decisions changed; ``batch`` names it in the decision history."""
 
     reviewer: str
     applied: int
     not_applied: list[NotApplied]
+    batch: str
+
+
+class UndoResult(Answer):
+    """What ``POST /v1/review/undo`` put back: the batch (null when nothing was left to undo),
+    the decisions undone, and those left as they are with why."""
+
+    batch: str | None
+    undone: int
+    not_undone: dict[str, str]
+
+
+class HistoryEntry(Answer):
+    """One review decision: who decided what and when, what it replaced, and what came after."""
+
+    decision_id: str
+    batch: str
+    reviewer: str
+    at: str
+    action: str
+    subject: Literal["edge", "candidate"]
+    product_id: str | None
+    tag_id: str
+    into_id: str | None
+    status: str
+    before_status: str | None
+    before_source: str | None
+    before_score: float | None
+    superseded_by: str | None
+    superseded_at: str | None
+    undone_by: str | None
+    undone_at: str | None
+
+
+class DecisionHistory(Answer):
+    """Decisions newest first."""
+
+    decisions: list[HistoryEntry]
 
 
 class Reloaded(Answer):

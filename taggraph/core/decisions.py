@@ -15,8 +15,11 @@ Semantics of a batch:
   already decided, an item repeats an earlier one of the batch.
 - An edge to a candidate that is not yet accepted may be rejected but not approved (accept or
   merge the candidate first); an edge to a rejected or merged tag takes no decision.
+- Every applied decision is kept in the graph as a ``(:Decision)`` with what it changed, under
+  the batch's id: :mod:`taggraph.core.decision_log` reads the history and undoes a batch.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -71,6 +74,7 @@ class DecisionsOutcome:
     reviewer: str
     applied: int
     not_applied: list[NotApplied]
+    batch: str
 
 
 class DecisionConflictError(InvalidRequestError):
@@ -143,7 +147,7 @@ def apply_decisions(
         if index in repeats:
             continue
         status = "approved" if decision.action == "approve" else "rejected"
-        row = {"index": index, "reviewer": reviewer}
+        row = {"index": index, "reviewer": reviewer, "action": decision.action}
         if decision.action == "merge":
             merges.append({**row, "candidate_id": decision.tag_id, "into_id": decision.into_id})
         elif decision.on_edge:
@@ -153,10 +157,11 @@ def apply_decisions(
         else:
             candidate_status = "active" if status == "approved" else status
             candidates.append({**row, "tag_id": decision.tag_id, "status": candidate_status})
+    batch = uuid.uuid4().hex
     steps = [
-        ("write/candidate_decision", {"rows": candidates}),
-        ("write/merge_candidate", {"rows": merges}),
-        ("write/tag_decision", {"rows": edges}),
+        ("write/candidate_decision", {"rows": candidates, "batch": batch}),
+        ("write/merge_candidate", {"rows": merges, "batch": batch}),
+        ("write/tag_decision", {"rows": edges, "batch": batch}),
     ]
     outcomes = [row for rows in executor.write_steps(steps) for row in rows]
     not_applied = [NotApplied(index, f"repeats item {earlier}") for index, earlier in repeats.items()]
@@ -164,4 +169,4 @@ def apply_decisions(
         NotApplied(row["index"], REASONS[row["outcome"]]) for row in outcomes if row["outcome"] != "applied"
     ]
     not_applied.sort(key=lambda item: item.index)
-    return DecisionsOutcome(reviewer, len(decisions) - len(not_applied), not_applied)
+    return DecisionsOutcome(reviewer, len(decisions) - len(not_applied), not_applied, batch)

@@ -1,9 +1,37 @@
 """The review queue: proposed tags, least confident first, and candidate entities."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from taggraph.graph.connection import GraphExecutor
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """Which proposals to review; None means any.
+
+    Attributes:
+        kind: Tag kind (``colour``, ``usage``, ...).
+        source: What proposed the tag (``tagger``, ``extractor``, ``fused``, ...).
+        model: The model that proposed it.
+        min_score: Lowest proposal score.
+        max_score: Highest proposal score.
+        product_source: The product's catalog (``myntra``, ``flipkart``, ...).
+        category_id: The product's category, or any category above it.
+
+    """
+
+    kind: str | None = None
+    source: str | None = None
+    model: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    product_source: str | None = None
+    category_id: str | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        """The filters as statement parameters."""
+        return asdict(self)
 
 
 @dataclass
@@ -14,16 +42,52 @@ class ReviewQueue:
     candidates: list[dict[str, Any]]
 
 
-def review_queue(executor: GraphExecutor, kind: str | None, limit: int) -> ReviewQueue:
+@dataclass(frozen=True)
+class QueueCounts:
+    """What is left under a filter: proposals per tag kind, and candidate entities."""
+
+    by_kind: dict[str, int]
+    candidates: int
+
+    @property
+    def proposals(self) -> int:
+        """Proposals left over every kind."""
+        return sum(self.by_kind.values())
+
+
+def review_queue(
+    executor: GraphExecutor, filters: QueueFilters, limit: int, *, details: bool = False
+) -> ReviewQueue:
     """Up to ``limit`` proposals, least confident first, and candidates, likeliest duplicates first.
 
     Args:
         executor: The graph.
-        kind: Only tags of this kind; every kind when None.
+        filters: Which proposals; candidates are filtered by kind only.
         limit: Most proposals and most candidates.
+        details: Whether each proposal carries the product's text, category path, brand, current
+            tags and the candidate's suggested entities (what the review page shows).
 
     """
     return ReviewQueue(
-        proposals=executor.read("read/review_proposals", kind=kind, limit=limit),
-        candidates=executor.read("read/review_candidates", kind=kind, limit=limit),
+        proposals=executor.read(
+            "read/review_proposals", **filters.parameters(), limit=limit, details=details
+        ),
+        candidates=executor.read("read/review_candidates", kind=filters.kind, limit=limit),
     )
+
+
+def proposals_to_decide(executor: GraphExecutor, filters: QueueFilters, limit: int) -> list[dict[str, Any]]:
+    """The proposals under ``filters``, least confident first, without details (bulk decisions)."""
+    return executor.read("read/review_proposals", **filters.parameters(), limit=limit, details=False)
+
+
+def queue_counts(executor: GraphExecutor, filters: QueueFilters) -> QueueCounts:
+    """What is left to review under ``filters``."""
+    row = executor.read("read/review_counts", **filters.parameters())[0]
+    return QueueCounts({item["kind"]: item["proposals"] for item in row["by_kind"]}, row["candidates"])
+
+
+def queue_facets(executor: GraphExecutor) -> dict[str, list[Any]]:
+    """The values the queue can be filtered by: kinds, sources, models, product sources, categories."""
+    row = executor.read("read/review_facets")[0]
+    return {name: sorted(values) if name != "categories" else values for name, values in row.items()}

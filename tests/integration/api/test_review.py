@@ -60,6 +60,7 @@ def test_decisions_become_human_facts_with_the_reviewer(client: TestClient, grap
         ]
     }
     result = client.post("/v1/review/decisions", headers=REVIEW, json=body).json()
+    assert len(result.pop("batch")) == 32
     assert result == {
         "reviewer": "ana",
         "applied": 2,
