@@ -370,8 +370,11 @@ class DecisionsResult(Answer):
 
 
 class UndoResult(Answer):
-    """What ``POST /v1/review/undo`` put back: the batch (null when nothing was left to undo),
-    the decisions undone, and those left as they are with why."""
+    """What ``POST /v1/review/undo`` put back.
+
+    The batch (null when nothing was left to undo), the decisions undone, and those left as
+    they are with why.
+    """
 
     batch: str | None
     undone: int

@@ -1,4 +1,4 @@
-"""Review: the queue of proposed tags and candidate entities, the decisions on them, their history and undo."""
+"""Review: the queue of proposed tags and candidate entities, decisions on them, history and undo."""
 
 from typing import Annotated
 
