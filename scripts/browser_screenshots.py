@@ -9,24 +9,15 @@ playwright`; its own browser download is not used):
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-NEIGHBOURHOOD = (
-    "MATCH path = (p:Product {id: $product_id})-[:HAS_TAG|HAS_BRAND|IN_CATEGORY]->()"
-    "-[:SUBCATEGORY_OF*0..2]->() RETURN path"
-)
+sys.path.insert(0, str(REPO))
+from tests.support.browser import launch_chromium  # noqa: E402
+
 
 def dismiss_banner(page: Page) -> None:
     """Close the usage-statistics banner with its close mark at the banner's right end."""
@@ -64,7 +55,7 @@ def main() -> None:
     password = os.environ.get("TAGGRAPH_NEO4J_PASSWORD", "taggraph-local")
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 820})
         page.goto(f"{args.http}/browser/?dbms={args.bolt}&db=neo4j&preselectAuthMethod=NATIVE")
         page.wait_for_selector('[data-testid="password"]', timeout=60_000)
@@ -75,7 +66,7 @@ def main() -> None:
         run(page, ":clear", 1000)
         run(page, f":param product_id => '{args.product}'", 1500)
         run(page, ":clear", 1000)
-        run(page, NEIGHBOURHOOD, 8000)
+        run(page, browse_query("neighbourhood"), 8000)
         page.screenshot(path=args.out / "browser-product.png")
         run(page, ":clear", 1000)
         for parameter in (":param max_score => 0.5", ":param source => null", ":param limit => 25"):

@@ -156,6 +156,10 @@ class ApiSettings(Section):
         catalog_check_s: Seconds between looks for a graph change (node and edge counts, the
             newest tag edge change), which reads the in-memory catalog again (0: only a reload
             does). A review decision through the service looks at once.
+        review_session_s: Seconds a sign-in to the review page lasts.
+        review_bulk_max: Most proposals one bulk decision of the review page decides.
+        browser_url: Neo4j Browser's address the review page links to (empty: the local
+            server's HTTP port on the Bolt host).
 
     """
 
@@ -180,6 +184,9 @@ class ApiSettings(Section):
     catalog_check_s: float = Field(default=5.0, ge=0, le=86_400)
     torch_threads: int = Field(default=1, ge=1, le=256)
     text_model_threads: int = Field(default=0, ge=0, le=256)
+    review_session_s: int = Field(default=8 * 3600, ge=60, le=30 * 86_400)
+    review_bulk_max: int = Field(default=1000, ge=1, le=10_000)
+    browser_url: str = Field(default="", max_length=2000, pattern=r"^(|https?://[^\s]+)$")
 
     @field_validator("keys")
     @classmethod

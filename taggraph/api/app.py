@@ -8,12 +8,16 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from taggraph.api.errors import install_error_handlers
 from taggraph.api.graph_gate import GraphGate
 from taggraph.api.guards import BodyGuard, KeyCheck, NeverDrop
 from taggraph.api.metrics import AnswerMetrics, RequestMetrics
+from taggraph.api.review_page import routes as review_page
+from taggraph.api.review_page.expiring import Expiring
+from taggraph.api.review_page.session import SignedOut
 from taggraph.api.routes import admin, health, products, recommendations, review, tags
 from taggraph.core.identity import load_pseudonymiser
 from taggraph.core.service import Service
@@ -83,8 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMetrics, registry=app.state.registry)
     app.add_middleware(NeverDrop)
     install_error_handlers(app, api.retry_after_s)
-    for module in (health, products, tags, recommendations, review, admin):
+    for module in (health, products, tags, recommendations, review, admin, review_page):
         app.include_router(module.router)
+    app.mount(
+        "/review/static", StaticFiles(packages=[("taggraph.api.review_page", "static")]), "review_static"
+    )
+    app.state.signed_out = SignedOut()
+    app.state.review_facets = Expiring(60.0)
     return app
 
 

@@ -1,0 +1,154 @@
+"""The review page in a real browser (Debian's Chromium driven by Playwright) against the real service
+and Neo4j: sign in, filter, decide by key press and by click, merge a candidate, undo, bulk-approve,
+and review with the keyboard alone; each test reads the graph to check the facts."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from taggraph.api.app import create_app
+from taggraph.graph.connection import GraphExecutor
+from taggraph.graph.reader import product_tags
+from taggraph.graph.schema import clear_graph
+from taggraph.settings import Neo4jSettings
+from tests.integration.api.conftest import KEYS, api_settings
+from tests.support.browser import chromium_path, launch_chromium
+from tests.support.catalog import ingest_all
+from tests.support.live_server import live_server
+from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
+
+FORMAL = "tag:usage:formal"
+WHITE = "tag:colour:white"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not chromium_path().exists():
+        if os.environ.get("TAGGRAPH_TEST_BROWSER") == "required":
+            pytest.fail(f"no Chromium at {chromium_path()} (apt-get install chromium)")
+        pytest.skip(f"no Chromium at {chromium_path()}; .ci/run installs it")
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def graph(session_executor: GraphExecutor, demo_dir: Path, tmp_path: Path) -> GraphExecutor:
+    clear_graph(session_executor)
+    ingest_all(session_executor, demo_dir, tmp_path)
+    add_review_work(session_executor)
+    return session_executor
+
+
+@pytest.fixture()
+def address(graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[str]:
+    settings = api_settings(None, neo4j_settings)
+    with live_server(create_app(settings), settings) as (host, port):
+        yield f"http://{host}:{port}"
+
+
+@pytest.fixture()
+def page(browser: Browser, address: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=address)
+    opened = context.new_page()
+    opened.on("dialog", lambda dialog: dialog.accept())
+    yield opened
+    context.close()
+
+
+def sign_in(page: Page, key: str = KEYS["ana"]) -> None:
+    page.goto("/review")
+    page.get_by_label("Review key").fill(key)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+
+
+def edge(graph: GraphExecutor, product_id: str, tag_id: str) -> tuple[str, str] | None:
+    for row in product_tags(graph, product_id):
+        if row["tag_id"] == tag_id:
+            return row["source"], row["status"]
+    return None
+
+
+def card_of(page: Page, product_id: str, tag_id: str):
+    return page.locator(f'article[data-product-id="{product_id}"][data-tag-id="{tag_id}"]')
+
+
+def test_sign_in_filter_and_approve_with_a_key_press(page: Page, graph: GraphExecutor) -> None:
+    sign_in(page)
+    page.get_by_label("Tag kind").select_option("colour")
+    page.get_by_label("Proposed by").select_option("tagger")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("article[data-card]")).to_have_count(2)  # the candidate and the white proposal
+    card_of(page, WHITE_SHIRT, WHITE).focus()
+    page.keyboard.press("a")
+    expect(page.locator("#status")).to_have_text("1 decision recorded")
+    expect(card_of(page, WHITE_SHIRT, WHITE)).to_have_count(0)
+    assert edge(graph, WHITE_SHIRT, WHITE) == ("human", "approved")
+    expect(page.locator('[data-count="proposals"]')).to_have_text("0")
+
+
+def test_reject_with_a_click_and_undo(page: Page, graph: GraphExecutor) -> None:
+    sign_in(page)
+    card = card_of(page, SHIRT, FORMAL)
+    card.get_by_role("button", name="Reject").click()
+    expect(page.locator("#status")).to_have_text("1 decision recorded")
+    assert edge(graph, SHIRT, FORMAL) == ("human", "rejected")
+    page.locator("body").press("u")
+    expect(page.locator("#status")).to_have_text("1 decision undone")
+    assert edge(graph, SHIRT, FORMAL) == ("tagger", "proposed")
+    expect(card_of(page, SHIRT, FORMAL)).to_have_count(1)
+
+
+def test_merge_a_candidate_into_its_suggested_entity(page: Page, graph: GraphExecutor) -> None:
+    sign_in(page)
+    candidate = page.locator("article.candidate")
+    expect(candidate.get_by_label("Merge into")).to_have_value("tag:colour:navy-blue")
+    candidate.focus()
+    page.keyboard.press("m")
+    expect(page.locator("#status")).to_have_text("1 decision recorded")
+    assert graph.read("read/tag", tag_id=CANDIDATE)[0]["status"] == "merged"
+    assert edge(graph, SHIRT, CANDIDATE) is None
+
+
+def test_bulk_approve_above_a_score(page: Page, graph: GraphExecutor) -> None:
+    sign_in(page)
+    page.get_by_label("Decision").select_option("approve")
+    page.get_by_label("those scored").select_option("at_least")
+    page.get_by_label("score", exact=True).fill("0.9")
+    page.get_by_role("button", name="Apply").click()  # the confirm dialog is accepted
+    expect(page.locator("#status")).to_contain_text("1 decision recorded")
+    assert edge(graph, WHITE_SHIRT, WHITE) == ("human", "approved")
+    assert edge(graph, SHIRT, FORMAL) == ("tagger", "proposed")
+
+
+def test_a_whole_queue_reviewed_with_the_keyboard_alone(page: Page, graph: GraphExecutor) -> None:
+    page.goto("/review")
+    page.keyboard.type(KEYS["ana"])  # the key field has the focus
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+    page.keyboard.press("a")  # the first card has the focus: the candidate, accepted
+    expect(page.locator("#status")).to_have_text("1 decision recorded")
+    for key in ("r", "a", "j"):  # the candidate's own proposal is now approvable; next cards
+        page.keyboard.press(key)
+        page.wait_for_timeout(300)
+    assert graph.read("read/tag", tag_id=CANDIDATE)[0]["status"] == "active"
+    decided = [edge(graph, SHIRT, FORMAL), edge(graph, WHITE_SHIRT, WHITE), edge(graph, SHIRT, CANDIDATE)]
+    assert sum(1 for state in decided if state and state[0] == "human") == 2
+    page.keyboard.press("h")
+    expect(page.get_by_role("heading", name="Decisions on")).to_be_visible()
+
+
+def test_the_page_fits_a_narrow_screen_and_shows_focus(page: Page) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    focused = page.locator("article[data-card]").first
+    expect(focused).to_be_focused()
+    outline = focused.evaluate("card => getComputedStyle(card).outlineStyle")
+    assert outline != "none"
