@@ -3,7 +3,9 @@
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from taggraph.graph.browse import browse_query, browser_editor_link
 from taggraph.graph.connection import GraphExecutor
+from taggraph.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,9 @@ def queue_facets(executor: GraphExecutor) -> dict[str, list[Any]]:
     """The values the queue can be filtered by: kinds, sources, models, product sources, categories."""
     row = executor.read("read/review_facets")[0]
     return {name: sorted(values) if name != "categories" else values for name, values in row.items()}
+
+
+def neighbourhood_link(settings: Settings, product_id: str) -> str:
+    """Neo4j Browser with the product's neighbourhood query (``browse/neighbourhood``) in its editor."""
+    query = browse_query("neighbourhood")
+    return browser_editor_link(settings.neo4j, query, {"product_id": product_id}, settings.api.browser_url)

@@ -233,3 +233,23 @@ def browser_address(settings: Neo4jSettings) -> str:
     if parts.hostname in {"127.0.0.1", "localhost", "::1", settings.listen_address}:
         return f"http://{settings.listen_address}:{settings.http_port}/browser/{query}"
     return f"https://browser.neo4j.io/{query}"
+
+
+def browser_editor_link(
+    settings: Neo4jSettings, query: BrowseQuery, values: dict[str, Any], base: str = ""
+) -> str:
+    """Neo4j Browser with ``query`` in its editor, the parameters written in as Cypher literals.
+
+    Args:
+        settings: Connection settings (the Browser's address and connection form).
+        query: A named query.
+        values: Its parameter values.
+        base: The Browser's address, when not :func:`browser_address`.
+
+    """
+    text = " ".join(line.strip() for line in query.text.splitlines() if not line.lstrip().startswith("//"))
+    for name, value in values.items():
+        text = re.sub(rf"\${re.escape(name)}\b", lambda _, value=value: _cypher_literal(value), text)
+    address = base or browser_address(settings)
+    separator = "&" if "?" in address else "?"
+    return f"{address}{separator}cmd=edit&arg={quote(text, safe='')}"

@@ -1,5 +1,7 @@
 """The catalog team's named queries: every shipped file parses, and parameters are checked."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from taggraph.errors import InputError
@@ -7,6 +9,7 @@ from taggraph.graph.browse import (
     browse_queries,
     browse_query,
     browser_address,
+    browser_editor_link,
     browser_parameters,
 )
 from taggraph.settings import Neo4jSettings
@@ -15,6 +18,7 @@ EXPECTED = {
     "candidates",
     "category_coverage",
     "low_confidence",
+    "neighbourhood",
     "product",
     "tag_neighbourhood",
     "untagged_products",
@@ -86,3 +90,14 @@ def test_browser_address_local_and_remote() -> None:
     assert browser_address(aura) == (
         "https://browser.neo4j.io/?dbms=neo4j%2Bs://ana@abc.databases.neo4j.io:7687&db=neo4j"
     )
+
+
+@pytest.mark.parametrize("product_id", ["myntra:1", "a'b", "back\\slash", "x' }) DETACH DELETE p //", "ünï"])
+def test_the_editor_link_writes_the_value_in_as_one_literal(product_id: str) -> None:
+    link = browser_editor_link(Neo4jSettings(), browse_query("neighbourhood"), {"product_id": product_id})
+    query = parse_qs(urlsplit(link).query)
+    assert query["cmd"] == ["edit"] and query["dbms"] == ["bolt://neo4j@127.0.0.1:7687"]
+    statement = query["arg"][0]
+    literal = "'" + product_id.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    assert "$product_id" not in statement and f"{{id: {literal}}}" in statement
+    assert statement.count("RETURN") == 1 and "//" not in statement.replace(literal, "")

@@ -9,7 +9,7 @@ answered with a redirect back to the queue, so the page works without script too
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,10 +21,16 @@ from taggraph.api.schemas import ID_PATTERN
 from taggraph.api.security import identify
 from taggraph.core.decision_log import UndoOutcome, decision_history, undo_latest
 from taggraph.core.decisions import Decision, DecisionsOutcome, apply_decisions
-from taggraph.core.review import QueueFilters, proposals_to_decide, queue_counts, queue_facets, review_queue
+from taggraph.core.review import (
+    QueueFilters,
+    neighbourhood_link,
+    proposals_to_decide,
+    queue_counts,
+    queue_facets,
+    review_queue,
+)
 from taggraph.core.tags import search_tags
 from taggraph.errors import TaggraphError
-from taggraph.graph.cypher import load_cypher
 from taggraph.settings import Role, Settings
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -90,19 +96,6 @@ def query_string(filters: QueueFilters) -> str:
     """The filters as the queue's query string (only those set)."""
     values = {name: value for name, value in filters.parameters().items() if value is not None}
     return urlencode(values)
-
-
-def browser_link(settings: Settings, product_id: str) -> str:
-    """Neo4j Browser with the product's neighbourhood query in its editor."""
-    base = settings.api.browser_url
-    if not base:
-        host = urlsplit(settings.neo4j.uri).hostname or "127.0.0.1"
-        base = f"http://{host}:{settings.neo4j.http_port}/browser/"
-    literal = "'" + product_id.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    statement = " ".join(
-        line.strip() for line in load_cypher("browse/neighbourhood").splitlines() if not line.startswith("//")
-    ).replace("$product_id", literal)
-    return f"{base}?{urlencode({'cmd': 'edit', 'arg': statement}, quote_via=quote)}"
 
 
 def require_write(request: Request, csrf: str | None) -> Session:
@@ -177,7 +170,9 @@ async def queue_page(request: Request, service: ServiceDep, gate: GateDep, filte
     queue = await gate.run(review_queue, service.executor, filters, PAGE_SIZE, details=True)
     counts = await gate.run(queue_counts, service.executor, filters)
     facets = await gate.run(cached_facets, request)
-    cards = [{**row, "browser": browser_link(service.settings, row["product_id"])} for row in queue.proposals]
+    cards = [
+        {**row, "browser": neighbourhood_link(service.settings, row["product_id"])} for row in queue.proposals
+    ]
     context = {
         "session": session,
         "filters": filters,
