@@ -10,7 +10,7 @@ from pydantic_settings import SettingsError
 from typer.exceptions import TyperException
 
 from taggraph.errors import TaggraphError
-from taggraph.jobs.commands import browse, extractor, gnn, graph, ingest, linker, neo4j, serve, tagger
+from taggraph.jobs.commands import browse, extractor, gnn, graph, ingest, linker, neo4j, review, serve, tagger
 from taggraph.jobs.commands.runtime import errors, json_mode
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(tagger.app, name="tagger")
 app.add_typer(extractor.app, name="extractor")
 app.add_typer(linker.app, name="linker")
 app.add_typer(gnn.app, name="gnn")
+app.add_typer(review.app, name="review")
 app.command(name="ingest")(ingest.ingest)
 app.command(name="tag")(tagger.tag)
 app.command(name="extract")(extractor.extract)
