@@ -1,10 +1,11 @@
-"""Screenshots of Neo4j Browser on the demo graph, for the README (docs/browser-*.png).
+"""Screenshots of Neo4j Browser and of the review page on the demo graph, for the README (docs/*.png).
 
 Needs the local server running with the demo graph (`bash scripts/demo.sh`), Debian's Chromium
-(`apt-get install chromium`) and Playwright for Python in any environment (`pip install
-playwright`; its own browser download is not used):
+(`apt-get install chromium`) and Playwright for Python (in the project's environment; its own
+browser download is not used). With --review-key, the review page of a running `taggraph serve`
+(--api) is taken too:
 
-    python scripts/browser_screenshots.py [--product myntra:33554]
+    python scripts/browser_screenshots.py [--product myntra:33554] [--api URL --review-key KEY]
 """
 
 import argparse
@@ -51,6 +52,8 @@ def main() -> None:
     parser.add_argument("--http", default="http://127.0.0.1:7474")
     parser.add_argument("--bolt", default="bolt://neo4j@127.0.0.1:7687")
     parser.add_argument("--out", type=Path, default=REPO / "docs")
+    parser.add_argument("--api", default="http://127.0.0.1:8000", help="The running service (review page).")
+    parser.add_argument("--review-key", help="A review key of that service: also take docs/review-page.png.")
     args = parser.parse_args()
     password = os.environ.get("TAGGRAPH_NEO4J_PASSWORD", "taggraph-local")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -74,8 +77,21 @@ def main() -> None:
         run(page, ":clear", 1000)
         run(page, browse_query("low_confidence"), 6000)
         page.screenshot(path=args.out / "browser-review.png")
+        if args.review_key:
+            review_page(browser.new_page(viewport={"width": 1280, "height": 800}), args)
         browser.close()
-    print(f"wrote {args.out / 'browser-product.png'} and {args.out / 'browser-review.png'}")
+    print(f"wrote the screenshots to {args.out}")
+
+
+def review_page(page: Page, args: argparse.Namespace) -> None:
+    """Sign in to the review page and take the queue as a reviewer first sees it."""
+    page.goto(f"{args.api}/review")
+    page.get_by_label("Review key").fill(args.review_key)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("article[data-card]", timeout=60_000)
+    page.locator("article[data-card]").first.focus()
+    page.wait_for_timeout(500)
+    page.screenshot(path=args.out / "review-page.png")
 
 
 if __name__ == "__main__":

@@ -72,4 +72,21 @@ taggraph browse low_confidence -p limit=5
 if [ -n "$first" ]; then taggraph browse product -p product_id="$review_product"; fi
 taggraph tagger train myntra --kind gender --kind article_type --kind colour --kind usage \
   --kind season --epochs 2 --include-reviewed
+
+# The catalog team's review page on the demo graph; in a terminal it is served until Ctrl-C.
+taggraph serve >>/tmp/taggraph-demo-api.log 2>&1 &
+api_pid=$!
+for _ in $(seq 120); do
+  curl -sf "$api/readyz" >/dev/null && break
+  sleep 1
+done
+jar="$(mktemp)"
+cards=$(curl -sf -c "$jar" -b "$jar" -L --data-urlencode "key=$demo_key" "$api/review/sign-in" | grep -c 'data-card' || true)
+rm -f "$jar"
+echo "Review page: $api/review ($cards cards on its first page; sign in with the review key $demo_key)"
 echo "Neo4j Browser: http://127.0.0.1:${TAGGRAPH_NEO4J_HTTP_PORT:-7474}/browser/ (user neo4j, password from TAGGRAPH_NEO4J_PASSWORD)"
+if [ -t 0 ] && [ -t 1 ]; then
+  echo "The service runs until Ctrl-C."
+  wait $api_pid
+fi
+

@@ -68,3 +68,21 @@ def decision_history(
     return executor.read(
         "read/decision_history", product_id=product_id, reviewer=reviewer, tag_id=tag_id, limit=limit
     )
+
+
+def plan_review_statements(executor: GraphExecutor) -> None:
+    """Have Neo4j plan the decision and undo statements before the first reviewer waits on them.
+
+    A cold server takes a second or more to plan them, which a request's time limit may not
+    allow. Run with no rows and no batch, they change nothing; their plans stay cached.
+    """
+    empty = {"rows": [], "batch": ""}
+    steps = [
+        ("write/candidate_decision", empty),
+        ("write/merge_candidate", empty),
+        ("write/tag_decision", empty),
+        ("write/undo_edge_decisions", {"batch": "", "reviewer": ""}),
+        ("write/undo_candidate_decisions", {"batch": "", "reviewer": ""}),
+    ]
+    executor.write_steps(steps)
+    executor.read("read/latest_decision_batch", reviewer="")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from taggraph.core.catalog_index import CatalogIndex, graph_version, read_catalog_index
+from taggraph.core.decision_log import plan_review_statements
 from taggraph.core.identity import Pseudonymiser
 from taggraph.core.loaded_models import LoadedModels, LoadedRecommender, latest_runs, load_models
 from taggraph.core.ranking import ModelView
@@ -140,14 +141,16 @@ class Service:
     def reload(self) -> LoadedModels:
         """Load every model again from the models folder and put them in place in one step.
 
-        With ``api.load_models`` off nothing is loaded, and the models say so.
+        With ``api.load_models`` off nothing is loaded, and the models say so. The review
+        statements are planned first, so a reviewer's first decision does not wait for it.
         """
+        background = self.executor.without_timeout()  # whole-graph reads outlast a request's limit
+        plan_review_statements(background)
         if not self.settings.api.load_models:
             models = LoadedModels(missing={"models": "not loaded: TAGGRAPH_API_LOAD_MODELS is off"})
-            self.serving, self.models = build_serving(self.executor.without_timeout(), None), models
+            self.serving, self.models = build_serving(background, None), models
             settle_heap()
             return models
-        background = self.executor.without_timeout()  # whole-graph reads outlast a request's limit
         runs = latest_runs(background)
         models = load_models(background, self.settings)
         self.serving = build_serving(background, models.recommender)

@@ -7,6 +7,7 @@ page's script (header ``X-Requested-With: fetch``) is answered with JSON; a plai
 answered with a redirect back to the queue, so the page works without script too.
 """
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -162,14 +163,26 @@ def outcome_message(outcome: DecisionsOutcome) -> str:
 
 
 @router.get("", response_class=HTMLResponse, name="review_queue_page")
-async def queue_page(request: Request, service: ServiceDep, gate: GateDep, filters: Filters) -> Response:
-    """The queue, least confident first, with filters, counts and the cards to decide; or the sign-in form."""
+async def queue_page(
+    request: Request,
+    service: ServiceDep,
+    gate: GateDep,
+    filters: Filters,
+    view: Annotated[str, Query(pattern=r"^(proposals|candidates)$")] = "proposals",
+) -> Response:
+    """The queue with filters, counts and the cards to decide; or the sign-in form.
+
+    ``view`` picks proposed tags (least confident first) or candidate entities (likeliest
+    duplicates first).
+    """
     session = current_session(request)
     if session is None:
         return TEMPLATES.TemplateResponse(request, "sign_in.html", {"error": None})
-    queue = await gate.run(review_queue, service.executor, filters, PAGE_SIZE, details=True)
-    counts = await gate.run(queue_counts, service.executor, filters)
-    facets = await gate.run(cached_facets, request)
+    queue, counts, facets = await asyncio.gather(
+        gate.run(review_queue, service.executor, filters, PAGE_SIZE, details=True),
+        gate.run(queue_counts, service.executor, filters),
+        gate.run(cached_facets, request),
+    )
     cards = [
         {**row, "browser": neighbourhood_link(service.settings, row["product_id"])} for row in queue.proposals
     ]
@@ -177,6 +190,7 @@ async def queue_page(request: Request, service: ServiceDep, gate: GateDep, filte
         "session": session,
         "filters": filters,
         "query": query_string(filters),
+        "view": view,
         "cards": cards,
         "candidates": queue.candidates,
         "counts": counts,

@@ -2,6 +2,7 @@
 // and candidate entities.
 CALL () {
   MATCH (p:Product)-[r:HAS_TAG]->(t:Tag)
+  USING INDEX r:HAS_TAG(status)
   WHERE r.status = 'proposed'
     AND ($kind IS NULL OR t.kind = $kind)
     AND ($source IS NULL OR r.source = $source)

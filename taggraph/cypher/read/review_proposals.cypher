@@ -3,7 +3,10 @@
 // source and category (the category or any below it). With $details, each row also carries
 // what a reviewer needs to decide: the product's text, category path, brand and every tag it
 // has now with provenance, and the candidate's suggested entities.
+// The status index is named as a hint: without it the planner scans every product (4x slower
+// on the demo graph).
 MATCH (p:Product)-[r:HAS_TAG]->(t:Tag)
+USING INDEX r:HAS_TAG(status)
 WHERE r.status = 'proposed'
   AND ($kind IS NULL OR t.kind = $kind)
   AND ($source IS NULL OR r.source = $source)
@@ -40,5 +43,6 @@ OPTIONAL CALL (p, t) {
 }
 RETURN p.id AS product_id, p.name AS product_name, t.id AS tag_id, t.name AS tag_name,
        t.kind AS kind, t.status AS tag_status, r.source AS source, r.score AS score,
-       r.model AS model, r.surface AS surface, r.link_score AS link_score, p.source AS product_source,
+       r.model AS model, r.surface AS surface, r.link_score AS link_score, r.text_score AS text_score,
+       r.graph_score AS graph_score, p.source AS product_source,
        description, category_path, brand, tags, suggested_ids, suggested_scores

@@ -34,6 +34,7 @@ OPTIONAL CALL (p, t, row) {
       before_status: old.status, before_score: old.score, before_model: old.model,
       before_surface: old.surface, before_link_score: old.link_score, before_run: old.run,
       before_reviewer: old.reviewer, before_updated_at: old.updated_at,
+      before_text_score: old.text_score, before_graph_score: old.graph_score,
       supersedes: [e IN earlier | e.id][0]
     })
     FOREACH (e IN earlier | SET e.superseded_by = d.id)

@@ -20,7 +20,8 @@ CALL (d, r, outcome) {
   WITH d, r WHERE outcome = 'undone' AND d.before_exists
   SET r.source = d.before_source, r.status = d.before_status, r.score = d.before_score,
       r.model = d.before_model, r.surface = d.before_surface, r.link_score = d.before_link_score,
-      r.run = d.before_run, r.reviewer = d.before_reviewer, r.updated_at = d.before_updated_at
+      r.run = d.before_run, r.reviewer = d.before_reviewer, r.updated_at = d.before_updated_at,
+      r.text_score = d.before_text_score, r.graph_score = d.before_graph_score
 }
 CALL (d, r, outcome) {
   WITH d, r WHERE outcome = 'undone' AND NOT d.before_exists

@@ -172,13 +172,19 @@ def run_refine(
     for start in range(0, len(products), page_size):
         page = products[start : start + page_size]
         gnn = model.trained.scores(task.graph, _rows(task, page), embeddings).numpy()
-        fused = fusion(tagger.predict_proba([p.text for p in page]), gnn)
+        text = tagger.predict_proba([p.text for p in page])
+        fused = fusion(text, gnn)
         decided = decode(fused, thresholds, tagger.space)
         rows = [
             {
                 "product_id": product.id,
                 "tags": [
-                    {"tag_id": labels_to_tags[label], "score": round(float(fused[row, column]), 6)}
+                    {
+                        "tag_id": labels_to_tags[label],
+                        "score": round(float(fused[row, column]), 6),
+                        "text_score": round(float(text[row, column]), 6),
+                        "graph_score": round(float(gnn[row, column]), 6),
+                    }
                     for column, label in enumerate(tagger.space.labels)
                     if decided[row, column] and label in labels_to_tags
                 ],

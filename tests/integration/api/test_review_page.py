@@ -224,3 +224,21 @@ def test_filters_and_history_render_and_bad_filters_are_422(client: TestClient) 
         .headers["content-type"]
         .startswith(("text/javascript", "application/javascript"))
     )
+
+
+def test_a_fused_proposal_shows_its_parts_and_an_undo_keeps_them(
+    client: TestClient, graph: GraphExecutor
+) -> None:
+    parts = {"tag_id": "tag:season:summer", "score": 0.55, "text_score": 0.3, "graph_score": 0.8}
+    graph.write(
+        "write/tagger_proposals", rows=[{"product_id": SHIRT, "tags": [parts]}], source="fused", model="gnn-1"
+    )
+    csrf = sign_in(client)
+    why = "text tagger 0.30 and graph model 0.80, fused into 0.55"
+    assert why in client.get("/review", params={"source": "fused"}).text
+    form = {"csrf": csrf, "action": "approve", "product_id": SHIRT, "tag_id": "tag:season:summer"}
+    fetch = {"X-Requested-With": "fetch"}
+    assert client.post("/review/decide", data=form, headers=fetch).json()["applied"] == 1
+    assert why not in client.get("/review", params={"source": "fused"}).text
+    assert client.post("/review/undo", data={"csrf": csrf}, headers=fetch).json()["undone"] == 1
+    assert why in client.get("/review", params={"source": "fused"}).text

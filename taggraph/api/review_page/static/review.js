@@ -138,6 +138,7 @@ document.addEventListener("keydown", (event) => {
     m: () => press(card, "m"),
     s: () => card?.querySelector("[data-search]")?.focus(),
     u: () => undo().catch(() => {}),
+    c: () => document.querySelector('[data-view]:not([aria-current])')?.click(),
     h: () => {
       if (card?.dataset.history) window.location.assign(card.dataset.history);
     },
