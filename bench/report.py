@@ -453,6 +453,22 @@ def review_loop_section(data: dict[str, Any], plots: Plots) -> list[str]:
     return parts
 
 
+def review_page_section(data: dict[str, Any], plots: Plots) -> list[str]:
+    """How fast the review page answers, beside the JSON queue it replaced."""
+    parts = [
+        "## Review page (`bench/review_page.py`)",
+        f"Demo graph with {data['proposals_in_queue']:,} proposals in the queue, {data['cards_per_page']} cards "
+        f"per page, one request at a time, service and Neo4j on the same machine ({data['cpu']}). "
+        f"Target: the first 50 cards in under {data['target_ms']:.0f} ms.",
+    ]
+    rows = [
+        (row["method"], row["requests"], row["p50_ms"], row["p99_ms"], row["mean_ms"])
+        for row in data["results"]
+    ]
+    parts.append(table(("request", "requests", "p50 ms", "p99 ms", "mean ms"), rows))
+    return parts
+
+
 SECTIONS: dict[str, Callable[[dict[str, Any], Plots], list[str]]] = {
     "tagger": tagger_section,
     "extractor": extractor_section,
@@ -462,6 +478,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any], Plots], list[str]]] = {
     "review_loop": review_loop_section,
     "ingest": ingest_section,
     "api": api_section,
+    "review_page": review_page_section,
 }
 
 

@@ -88,7 +88,9 @@ def timed(call: Callable[[], httpx.Response], requests: int, warmup: int = 5) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
     process = start_service()
@@ -101,7 +103,9 @@ def main() -> int:
             csrf = CSRF.search(page.text).group(1)
             cards = CARD.findall(page.text)
             if len(cards) < 50:
-                raise SystemExit(f"only {len(cards)} cards on the page; run the demo first (bash scripts/demo.sh)")
+                raise SystemExit(
+                    f"only {len(cards)} cards on the page; run the demo first (bash scripts/demo.sh)"
+                )
             kind = re.search(r'<option value="([a-z_]+)"', page.text.split('id="f-kind"', 1)[1]).group(1)
             api = {"X-API-Key": KEY}
             product_id, tag_id = cards[0]
@@ -120,7 +124,10 @@ def main() -> int:
                 },
                 {
                     "method": "JSON queue, 50 proposals (before the page)",
-                    **timed(lambda: client.get("/v1/review/queue", params={"limit": 50}, headers=api), args.requests),
+                    **timed(
+                        lambda: client.get("/v1/review/queue", params={"limit": 50}, headers=api),
+                        args.requests,
+                    ),
                 },
                 {
                     "method": "decision + its undo, from the page",
