@@ -89,6 +89,11 @@ def queue_counts(executor: GraphExecutor, filters: QueueFilters) -> QueueCounts:
     return QueueCounts({item["kind"]: item["proposals"] for item in row["by_kind"]}, row["candidates"])
 
 
+def category_exists(executor: GraphExecutor, category_id: str) -> bool:
+    """Whether the graph has a category with this id."""
+    return bool(executor.read("read/category", category_id=category_id))
+
+
 def queue_facets(executor: GraphExecutor) -> dict[str, list[Any]]:
     """The values the queue can be filtered by: kinds, sources, models, product sources, categories."""
     row = executor.read("read/review_facets")[0]

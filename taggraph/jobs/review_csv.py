@@ -7,6 +7,7 @@ rows, and a second run of the same file changes nothing. Decisions go through
 :func:`taggraph.core.decisions.apply_decisions`, the write path of the API and the review page.
 """
 
+import contextlib
 import csv
 import os
 import re
@@ -78,7 +79,8 @@ def export_queue(executor: GraphExecutor, filters: QueueFilters, limit: int, pat
                 writer.writerow(_export_cells(row))
         os.replace(partial, path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # there may be no folder to remove it from
+            partial.unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {error.strerror}") from error
     return len(rows)
 

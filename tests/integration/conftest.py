@@ -19,6 +19,7 @@ from taggraph.jobs.ingest.run import IngestReport, run_ingest
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.settings import Neo4jSettings, Settings
 from tests.support.catalog import ingest_all
+from tests.support.review import add_review_work
 
 
 @pytest.fixture(scope="session")
@@ -75,4 +76,13 @@ def catalog_graph(
     """The graph emptied and holding 300 Myntra rows, 150 Flipkart rows and a shop's sequences."""
     clear_graph(session_executor)
     ingest_all(session_executor, demo_dir, tmp_path_factory.mktemp("catalog"))
+    return session_executor
+
+
+@pytest.fixture()
+def review_graph(session_executor: GraphExecutor, demo_dir: Path, tmp_path: Path) -> GraphExecutor:
+    """The demo graph with tagger proposals and an extractor candidate to review."""
+    clear_graph(session_executor)
+    ingest_all(session_executor, demo_dir, tmp_path)
+    add_review_work(session_executor)
     return session_executor

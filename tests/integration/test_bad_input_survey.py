@@ -215,6 +215,22 @@ CLI_CASES: dict[str, list[Case]] = {
         ),
         *with_dirs("gnn", "recommender", "--out", "DIR/recommender", only=UNWRITABLE_DIRS),
     ],
+    "review export": [
+        *with_text("review", "export", "{dir:out}/queue.csv", "--kind", "TEXT"),
+        *with_text("review", "export", "{dir:out}/queue.csv", "--category", "TEXT"),
+        *with_numbers("review", "export", "{dir:out}/queue.csv", "--limit", "NUMBER"),
+        *(
+            Case(("review", "export", "{dir:out}/queue.csv", "--min-score", bad))
+            for bad in ("-1", "1.5", "NaN", "inf", "ten", "")
+        ),
+        *with_dirs("review", "export", "DIR/queue.csv", only=UNWRITABLE_DIRS),
+    ],
+    "review apply": [
+        *with_files("review", "apply", "FILE", "--reviewer", "ana"),
+        *with_text("review", "apply", "{file:decisions}", "--reviewer", "TEXT"),
+        *with_numbers("review", "apply", "{file:decisions}", "--batch-size", "NUMBER"),
+        *with_dirs("review", "apply", "{file:decisions}", "--rejects", "DIR/r.jsonl", only=UNWRITABLE_DIRS),
+    ],
 }
 
 
@@ -257,6 +273,7 @@ def inputs(
         "catalog": root / "catalog.csv",
         "generated": root / "generated.jsonl",
         "attributes": root / "attributes.jsonl",
+        "decisions": root / "decisions.csv",
     }
     files["empty"].write_bytes(b"")
     files["directory"].mkdir()
@@ -266,6 +283,7 @@ def inputs(
     files["hostile_name"].write_text("id,productDisplayName\n")
     files["malformed"].write_text('{not json\n[1, 2]\n"a string"\n{"id": }\n\x00\n')
     files["catalog"].write_text("id,name\n1,Shirt\n")
+    files["decisions"].write_text("product_id,tag_id,decision\nmyntra:0,tag:colour:white,approve\n")
     files["generated"].write_text(
         '{"product_id": "myntra:1", "kind": "colour", "value": "navy", "score": 0.9}\n'
     )

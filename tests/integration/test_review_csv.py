@@ -9,25 +9,15 @@ import pytest
 
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags
-from taggraph.graph.schema import clear_graph
 from taggraph.jobs.cli import main
-from tests.support.catalog import ingest_all
-from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
+from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT
 
 FORMAL = "tag:usage:formal"
 WHITE = "tag:colour:white"
 
 
-@pytest.fixture()
-def graph(session_executor: GraphExecutor, demo_dir: Path, tmp_path: Path) -> GraphExecutor:
-    clear_graph(session_executor)
-    ingest_all(session_executor, demo_dir, tmp_path)
-    add_review_work(session_executor)
-    return session_executor
-
-
-def edge(graph: GraphExecutor, product_id: str, tag_id: str) -> tuple | None:
-    for row in product_tags(graph, product_id):
+def edge(review_graph: GraphExecutor, product_id: str, tag_id: str) -> tuple | None:
+    for row in product_tags(review_graph, product_id):
         if row["tag_id"] == tag_id:
             return row["source"], row["status"], row["reviewer"]
     return None
@@ -55,7 +45,7 @@ def rejects_of(path: Path) -> dict[int, str]:
     return {entry["row"]: entry["reason"] for entry in map(json.loads, path.read_text().splitlines())}
 
 
-def test_export_decide_apply_and_apply_again(graph: GraphExecutor, tmp_path: Path, capsys) -> None:
+def test_export_decide_apply_and_apply_again(review_graph: GraphExecutor, tmp_path: Path, capsys) -> None:
     out = tmp_path / "queue.csv"
     assert main(["review", "export", str(out), "--kind", "colour", "--limit", "5000", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rows"] == 2
@@ -70,15 +60,19 @@ def test_export_decide_apply_and_apply_again(graph: GraphExecutor, tmp_path: Pat
     rejects = tmp_path / "queue.rejects.jsonl"
     first = apply(out, rejects, capsys)
     assert (first["rows"], first["applied"], first["already_recorded"], first["rejected"]) == (2, 2, 0, 0)
-    assert edge(graph, WHITE_SHIRT, WHITE) == ("human", "approved", "ana")
-    assert edge(graph, SHIRT, CANDIDATE) == ("human", "rejected", "ana")
+    assert edge(review_graph, WHITE_SHIRT, WHITE) == ("human", "approved", "ana")
+    assert edge(review_graph, SHIRT, CANDIDATE) == ("human", "rejected", "ana")
     again = apply(out, rejects, capsys)
     assert (again["applied"], again["already_recorded"], again["accepted"], again["rejected"]) == (0, 2, 2, 0)
-    history = graph.read("read/decision_history", product_id=None, reviewer="ana", tag_id=None, limit=10)
+    history = review_graph.read(
+        "read/decision_history", product_id=None, reviewer="ana", tag_id=None, limit=10
+    )
     assert len(history) == 2  # the re-run recorded nothing
 
 
-def test_every_bad_row_is_rejected_with_its_reason(graph: GraphExecutor, tmp_path: Path, capsys) -> None:
+def test_every_bad_row_is_rejected_with_its_reason(
+    review_graph: GraphExecutor, tmp_path: Path, capsys
+) -> None:
     path = tmp_path / "decided.csv"
     header = ["product_id", "tag_id", "decision", "note"]
     rows = [
@@ -110,8 +104,8 @@ def test_every_bad_row_is_rejected_with_its_reason(graph: GraphExecutor, tmp_pat
     assert reasons[6] == "no such product or tag" and reasons[12] == "no such product or tag"
     assert reasons[7] == "repeats row 1" and "other way" in reasons[8] and reasons[9] == "contradicts row 8"
     assert "malformed row" in reasons[10]
-    assert edge(graph, SHIRT, FORMAL) == ("tagger", "proposed", None)
-    assert edge(graph, SHIRT, "tag:usage:casual")[0] == "catalog"
+    assert edge(review_graph, SHIRT, FORMAL) == ("tagger", "proposed", None)
+    assert edge(review_graph, SHIRT, "tag:usage:casual")[0] == "catalog"
 
 
 @pytest.mark.parametrize(
@@ -123,19 +117,19 @@ def test_every_bad_row_is_rejected_with_its_reason(graph: GraphExecutor, tmp_pat
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_whole(
-    graph: GraphExecutor, tmp_path: Path, capsys, content: bytes, message: str
+    review_graph: GraphExecutor, tmp_path: Path, capsys, content: bytes, message: str
 ) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
-    before = product_tags(graph, SHIRT)
+    before = product_tags(review_graph, SHIRT)
     assert (
         main(["review", "apply", str(path), "--reviewer", "ana", "--rejects", str(tmp_path / "r.jsonl")]) == 1
     )
     assert message in capsys.readouterr().err
-    assert product_tags(graph, SHIRT) == before
+    assert product_tags(review_graph, SHIRT) == before
 
 
-def test_hostile_options_are_refused(graph: GraphExecutor, tmp_path: Path, capsys) -> None:
+def test_hostile_options_are_refused(review_graph: GraphExecutor, tmp_path: Path, capsys) -> None:
     out = tmp_path / "q.csv"
     assert main(["review", "export", str(out), "--kind", "colour' OR 1=1"]) == 1
     assert main(["review", "export", str(out), "--limit", "0"]) == 2
@@ -146,9 +140,11 @@ def test_hostile_options_are_refused(graph: GraphExecutor, tmp_path: Path, capsy
     assert not (tmp_path / "r.jsonl").exists()
 
 
-def test_exported_text_cannot_run_as_a_spreadsheet_formula(graph: GraphExecutor, tmp_path: Path) -> None:
+def test_exported_text_cannot_run_as_a_spreadsheet_formula(
+    review_graph: GraphExecutor, tmp_path: Path
+) -> None:
     out = tmp_path / "q.csv"
-    graph.write(
+    review_graph.write(
         "write/tagger_proposals",
         rows=[{"product_id": SHIRT, "tags": [{"tag_id": "tag:season:summer", "score": 0.2}]}],
         source="tagger",

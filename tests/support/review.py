@@ -1,6 +1,7 @@
 """Work for reviewers in a test graph: tagger proposals and an extractor's candidate entity."""
 
 from taggraph.graph.connection import GraphExecutor
+from taggraph.graph.reader import product_tags
 
 SHIRT = "myntra:20260"
 WHITE_SHIRT = "myntra:38402"
@@ -40,3 +41,11 @@ def add_review_work(executor: GraphExecutor) -> None:
         source="extractor",
         run="r1",
     )
+
+
+def edge_state(executor: GraphExecutor, product_id: str, tag_id: str) -> tuple[str, str] | None:
+    """The ``(source, status)`` of a product's tag edge; None when there is no edge."""
+    for row in product_tags(executor, product_id):
+        if row["tag_id"] == tag_id:
+            return row["source"], row["status"]
+    return None

@@ -319,7 +319,7 @@ async def history_page(
     service: ServiceDep,
     gate: GateDep,
     product_id: Id = None,
-    reviewer: Name = None,
+    reviewer: Id = None,
 ) -> Response:
     """Decisions newest first, of one product or one reviewer (the signed-in one by default)."""
     session = current_session(request)

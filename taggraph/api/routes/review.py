@@ -86,7 +86,7 @@ async def get_history(
     gate: GateDep,
     _: Reviewer,
     product_id: Id = None,
-    reviewer: Name = None,
+    reviewer: Id = None,
     tag_id: Id = None,
     limit: Annotated[Count, Query(ge=1, le=10_000)] = 50,
 ) -> DecisionHistory:

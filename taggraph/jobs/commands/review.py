@@ -1,13 +1,14 @@
 """``taggraph review``: the review queue as a CSV file to decide offline, and applying it."""
 
 import getpass
+import math
 import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from taggraph.core.review import QueueFilters
+from taggraph.core.review import QueueFilters, category_exists
 from taggraph.errors import InputError
 from taggraph.jobs.commands.runtime import JsonOption, console, json_mode, open_graph, print_json, settings_of
 from taggraph.jobs.review_csv import apply_file, export_queue
@@ -47,10 +48,15 @@ def export(
     json_mode(as_json)
     names = {"kind": kind, "source": source, "model": model, "catalog": catalog}
     kind, source, model, catalog = (_checked_name(option, value) for option, value in names.items())
+    for option, score in (("min-score", min_score), ("max-score", max_score)):
+        if score is not None and not math.isfinite(score):
+            raise InputError(f"--{option} takes a number from 0 to 1")
     if category is not None and (not category or len(category) > 200 or re.search(r"[\x00-\x1f]", category)):
         raise InputError("--category takes a category id")
     filters = QueueFilters(kind, source, model, min_score, max_score, catalog, category)
     with open_graph(settings_of(ctx).neo4j) as executor:
+        if category is not None and not category_exists(executor, category):
+            raise InputError(f"no category {category[:80]!r} in the graph")
         written = export_queue(executor, filters, limit, path)
     if as_json:
         print_json({"path": str(path), "rows": written})
@@ -79,7 +85,7 @@ def apply(
     """
     json_mode(as_json)
     settings = settings_of(ctx)
-    who = _checked_name("reviewer", reviewer or getpass.getuser())
+    who = _checked_name("reviewer", reviewer if reviewer is not None else getpass.getuser())
     assert who is not None
     if not path.is_file():
         raise InputError(f"no such file: {path}")

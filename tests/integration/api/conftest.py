@@ -81,3 +81,10 @@ def client(models_dir: Path, neo4j_settings: Neo4jSettings) -> Iterator[TestClie
 
 def as_json(value: object) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+@pytest.fixture()
+def review_client(review_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
+    """The graph routes (no models) over the review graph, started and ready."""
+    with ready_client(None, neo4j_settings) as test_client:
+        yield test_client

@@ -44,5 +44,5 @@ def test_no_generated_input_gives_a_server_error(models_dir: Path, neo4j_setting
     for result in schema.get_all_operations():
         fuzz(result.ok())
     print({label: dict(sorted(counts.items())) for label, counts in statuses.items()})
-    assert len(statuses) == 14 and all(statuses.values())
+    assert len(statuses) == 16 and all(statuses.values())
     assert server_errors == []

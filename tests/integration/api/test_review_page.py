@@ -2,8 +2,6 @@
 end, read-only keys refused, hostile form values, and decisions that are the API's own facts."""
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,52 +10,29 @@ from taggraph.api.review_page.session import COOKIE, open_session
 from taggraph.api.security import Principal
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import product_tags
-from taggraph.graph.schema import clear_graph
 from taggraph.settings import Neo4jSettings, Role
-from tests.integration.api.conftest import KEYS, ready_client
-from tests.support.catalog import ingest_all
-from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
+from tests.integration.api.conftest import KEYS
+from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, edge_state
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-@pytest.fixture()
-def graph(session_executor: GraphExecutor, demo_dir: Path, tmp_path: Path) -> GraphExecutor:
-    clear_graph(session_executor)
-    ingest_all(session_executor, demo_dir, tmp_path)
-    add_review_work(session_executor)
-    return session_executor
-
-
-@pytest.fixture()
-def client(graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[TestClient]:
-    with ready_client(None, neo4j_settings) as test_client:
-        yield test_client
-
-
-def sign_in(client: TestClient, key: str = KEYS["ana"]) -> str:
+def sign_in(review_client: TestClient, key: str = KEYS["ana"]) -> str:
     """Sign in; the CSRF token of the session."""
-    response = client.post("/review/sign-in", data={"key": key}, follow_redirects=False)
+    response = review_client.post("/review/sign-in", data={"key": key}, follow_redirects=False)
     assert response.status_code == 303, response.text
-    page = client.get("/review")
+    page = review_client.get("/review")
     assert page.status_code == 200
     return CSRF.search(page.text).group(1)
 
 
-def status_of(graph: GraphExecutor, product_id: str, tag_id: str) -> tuple[str, str] | None:
-    for row in product_tags(graph, product_id):
-        if row["tag_id"] == tag_id:
-            return row["source"], row["status"]
-    return None
-
-
-def test_the_page_asks_for_a_key_and_the_cookie_is_http_only_and_strict(client: TestClient) -> None:
-    first = client.get("/review")
+def test_the_page_asks_for_a_key_and_the_cookie_is_http_only_and_strict(review_client: TestClient) -> None:
+    first = review_client.get("/review")
     assert first.status_code == 200 and 'type="password"' in first.text and "data-card" not in first.text
-    response = client.post("/review/sign-in", data={"key": KEYS["ana"]}, follow_redirects=False)
+    response = review_client.post("/review/sign-in", data={"key": KEYS["ana"]}, follow_redirects=False)
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/review" in cookie
-    page = client.get("/review")
+    page = review_client.get("/review")
     assert "Signed in as <strong>ana</strong>" in page.text
     assert page.text.count("data-card") >= 3  # two proposals to active tags, the candidate, its proposal
     assert "cmd=edit" in page.text  # the Neo4j Browser link with the neighbourhood query
@@ -66,22 +41,22 @@ def test_the_page_asks_for_a_key_and_the_cookie_is_http_only_and_strict(client: 
 @pytest.mark.parametrize(
     ("key", "code"), [(KEYS["recsys"], 403), ("not-a-key-0123456789", 401), ("", 401), ("x" * 1000, 401)]
 )
-def test_keys_that_cannot_review_get_no_session(client: TestClient, key: str, code: int) -> None:
-    response = client.post("/review/sign-in", data={"key": key}, follow_redirects=False)
+def test_keys_that_cannot_review_get_no_session(review_client: TestClient, key: str, code: int) -> None:
+    response = review_client.post("/review/sign-in", data={"key": key}, follow_redirects=False)
     assert response.status_code == code and "set-cookie" not in response.headers
-    assert "data-card" not in client.get("/review").text
+    assert "data-card" not in review_client.get("/review").text
 
 
-def test_a_decision_is_the_apis_human_fact(client: TestClient, graph: GraphExecutor) -> None:
-    csrf = sign_in(client)
-    response = client.post(
+def test_a_decision_is_the_apis_human_fact(review_client: TestClient, review_graph: GraphExecutor) -> None:
+    csrf = sign_in(review_client)
+    response = review_client.post(
         "/review/decide",
         data={"csrf": csrf, "action": "approve", "product_id": WHITE_SHIRT, "tag_id": "tag:colour:white"},
         headers={"X-Requested-With": "fetch"},
     )
     assert response.json() == {"message": "1 decision recorded", "applied": 1}
-    assert status_of(graph, WHITE_SHIRT, "tag:colour:white") == ("human", "approved")
-    history = client.get(
+    assert edge_state(review_graph, WHITE_SHIRT, "tag:colour:white") == ("human", "approved")
+    history = review_client.get(
         "/v1/review/history", params={"product_id": WHITE_SHIRT}, headers={"X-API-Key": KEYS["ana"]}
     )
     assert history.json()["decisions"][0]["reviewer"] == "ana"
@@ -89,67 +64,71 @@ def test_a_decision_is_the_apis_human_fact(client: TestClient, graph: GraphExecu
 
 @pytest.mark.parametrize("csrf", [None, "", "wrong", "x" * 150])
 def test_a_write_without_the_sessions_token_is_refused(
-    client: TestClient, graph: GraphExecutor, csrf: str | None
+    review_client: TestClient, review_graph: GraphExecutor, csrf: str | None
 ) -> None:
-    sign_in(client)
+    sign_in(review_client)
     form = {"action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"}
     if csrf is not None:
         form["csrf"] = csrf
-    response = client.post("/review/decide", data=form)
+    response = review_client.post("/review/decide", data=form)
     assert response.status_code in (403, 422)
-    assert status_of(graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
-    assert client.post("/review/undo", data={k: v for k, v in form.items() if k == "csrf"}).status_code in (
+    assert edge_state(review_graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
+    assert review_client.post(
+        "/review/undo", data={k: v for k, v in form.items() if k == "csrf"}
+    ).status_code in (
         403,
         422,
     )
 
 
 def test_another_sessions_token_and_another_origin_are_refused(
-    client: TestClient, graph: GraphExecutor, neo4j_settings: Neo4jSettings
+    review_client: TestClient, review_graph: GraphExecutor, neo4j_settings: Neo4jSettings
 ) -> None:
-    other = sign_in(client, KEYS["ops"])
-    client.cookies.clear()
-    csrf = sign_in(client)
+    other = sign_in(review_client, KEYS["ops"])
+    review_client.cookies.clear()
+    csrf = sign_in(review_client)
     form = {"action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"}
-    assert client.post("/review/decide", data={**form, "csrf": other}).status_code == 403
-    evil = client.post(
+    assert review_client.post("/review/decide", data={**form, "csrf": other}).status_code == 403
+    evil = review_client.post(
         "/review/decide", data={**form, "csrf": csrf}, headers={"Origin": "https://evil.example"}
     )
     assert evil.status_code == 403
-    assert status_of(graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
+    assert edge_state(review_graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
 
 
 def test_no_cookie_a_forged_cookie_and_a_signed_out_session_are_refused(
-    client: TestClient, graph: GraphExecutor
+    review_client: TestClient, review_graph: GraphExecutor
 ) -> None:
-    csrf = sign_in(client)
+    csrf = sign_in(review_client)
     form = {"csrf": csrf, "action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"}
-    stolen = client.cookies.get("taggraph_review")
-    client.cookies.clear()
-    assert client.post("/review/decide", data=form).status_code == 401
+    stolen = review_client.cookies.get("taggraph_review")
+    review_client.cookies.clear()
+    assert review_client.post("/review/decide", data=form).status_code == 401
     payload, signature = stolen.split(".")
     for forged in (payload + "." + "0" * len(signature), "a.b", "", "." * 3, stolen + "x", "%00" * 10):
-        client.cookies.set("taggraph_review", forged, path="/review")
-        assert client.post("/review/decide", data=form).status_code == 401, forged
-        client.cookies.clear()
-    client.cookies.set("taggraph_review", stolen, path="/review")
-    assert client.post("/review/sign-out", data={"csrf": csrf}, follow_redirects=False).status_code == 303
-    client.cookies.set("taggraph_review", stolen, path="/review")  # replayed after sign-out
-    assert client.post("/review/decide", data=form).status_code == 401
-    assert status_of(graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
+        review_client.cookies.set("taggraph_review", forged, path="/review")
+        assert review_client.post("/review/decide", data=form).status_code == 401, forged
+        review_client.cookies.clear()
+    review_client.cookies.set("taggraph_review", stolen, path="/review")
+    assert (
+        review_client.post("/review/sign-out", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    )
+    review_client.cookies.set("taggraph_review", stolen, path="/review")  # replayed after sign-out
+    assert review_client.post("/review/decide", data=form).status_code == 401
+    assert edge_state(review_graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
 
 
-def test_an_expired_session_is_refused(client: TestClient, graph: GraphExecutor) -> None:
-    settings = client.app.state.service.settings.api
+def test_an_expired_session_is_refused(review_client: TestClient, review_graph: GraphExecutor) -> None:
+    settings = review_client.app.state.service.settings.api
     session, cookie = open_session(settings, Principal("ana", Role.REVIEW), lifetime_s=-1)
-    client.cookies.set(COOKIE, cookie, path="/review")
+    review_client.cookies.set(COOKIE, cookie, path="/review")
     form = {"csrf": session.csrf, "action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"}
-    assert client.post("/review/decide", data=form).status_code == 401
-    assert 'type="password"' in client.get("/review").text
-    assert status_of(graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
+    assert review_client.post("/review/decide", data=form).status_code == 401
+    assert 'type="password"' in review_client.get("/review").text
+    assert edge_state(review_graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")
     live, cookie = open_session(settings, Principal("ana", Role.REVIEW), lifetime_s=60)
-    client.cookies.set(COOKIE, cookie, path="/review")
-    assert client.post("/review/decide", data={**form, "csrf": live.csrf}).status_code == 200
+    review_client.cookies.set(COOKIE, cookie, path="/review")
+    assert review_client.post("/review/decide", data={**form, "csrf": live.csrf}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -164,45 +143,50 @@ def test_an_expired_session_is_refused(client: TestClient, graph: GraphExecutor)
     ],
 )
 def test_hostile_form_values_are_refused_and_change_nothing(
-    client: TestClient, graph: GraphExecutor, form: dict
+    review_client: TestClient, review_graph: GraphExecutor, form: dict
 ) -> None:
-    csrf = sign_in(client)
-    before = product_tags(graph, SHIRT)
-    response = client.post("/review/decide", data={**form, "csrf": csrf})
+    csrf = sign_in(review_client)
+    before = product_tags(review_graph, SHIRT)
+    response = review_client.post("/review/decide", data={**form, "csrf": csrf})
     assert response.status_code == 422
-    assert product_tags(graph, SHIRT) == before
+    assert product_tags(review_graph, SHIRT) == before
 
 
 def test_bulk_decides_the_filtered_selection_and_one_undo_takes_it_back(
-    client: TestClient, graph: GraphExecutor
+    review_client: TestClient, review_graph: GraphExecutor
 ) -> None:
-    csrf = sign_in(client)
-    before = {pid: product_tags(graph, pid) for pid in (SHIRT, WHITE_SHIRT)}
-    response = client.post(
+    csrf = sign_in(review_client)
+    before = {pid: product_tags(review_graph, pid) for pid in (SHIRT, WHITE_SHIRT)}
+    response = review_client.post(
         "/review/bulk?source=tagger",
         data={"csrf": csrf, "action": "approve", "side": "at_least", "threshold": "0.9"},
         headers={"X-Requested-With": "fetch"},
     )
     assert response.json()["applied"] == 1
-    assert status_of(graph, WHITE_SHIRT, "tag:colour:white") == ("human", "approved")
-    assert status_of(graph, SHIRT, "tag:usage:formal") == ("tagger", "proposed")  # 0.41: below the cut
+    assert edge_state(review_graph, WHITE_SHIRT, "tag:colour:white") == ("human", "approved")
+    assert edge_state(review_graph, SHIRT, "tag:usage:formal") == (
+        "tagger",
+        "proposed",
+    )  # 0.41: below the cut
     for bad in ("", "1.5", "-0", "nan", "1e400"):
-        bad_response = client.post(
+        bad_response = review_client.post(
             "/review/bulk", data={"csrf": csrf, "action": "approve", "side": "at_least", "threshold": bad}
         )
         assert bad_response.status_code == 422 or bad == "-0", bad
-    undone = client.post("/review/undo", data={"csrf": csrf}, headers={"X-Requested-With": "fetch"}).json()
+    undone = review_client.post(
+        "/review/undo", data={"csrf": csrf}, headers={"X-Requested-With": "fetch"}
+    ).json()
     assert undone["undone"] >= 1
-    while client.post("/review/undo", data={"csrf": csrf}, headers={"X-Requested-With": "fetch"}).json()[
-        "undone"
-    ]:
+    while review_client.post(
+        "/review/undo", data={"csrf": csrf}, headers={"X-Requested-With": "fetch"}
+    ).json()["undone"]:
         pass
-    assert {pid: product_tags(graph, pid) for pid in (SHIRT, WHITE_SHIRT)} == before
+    assert {pid: product_tags(review_graph, pid) for pid in (SHIRT, WHITE_SHIRT)} == before
 
 
-def test_a_plain_form_post_redirects_back_to_the_filtered_queue(client: TestClient) -> None:
-    csrf = sign_in(client)
-    response = client.post(
+def test_a_plain_form_post_redirects_back_to_the_filtered_queue(review_client: TestClient) -> None:
+    csrf = sign_in(review_client)
+    response = review_client.post(
         "/review/decide?kind=usage",
         data={"csrf": csrf, "action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"},
         follow_redirects=False,
@@ -211,34 +195,34 @@ def test_a_plain_form_post_redirects_back_to_the_filtered_queue(client: TestClie
     assert response.headers["location"].startswith("/review?kind=usage&message=1+decision+recorded")
 
 
-def test_filters_and_history_render_and_bad_filters_are_422(client: TestClient) -> None:
-    sign_in(client)
-    page = client.get("/review", params={"kind": "usage"}).text
+def test_filters_and_history_render_and_bad_filters_are_422(review_client: TestClient) -> None:
+    sign_in(review_client)
+    page = review_client.get("/review", params={"kind": "usage"}).text
     assert "tag:usage:formal" in page and "tag:colour:white" not in page
-    assert client.get("/review", params={"min_score": "2"}).status_code == 422
-    assert client.get("/review", params={"kind": "<script>"}).status_code == 422
-    history = client.get("/review/history").text
+    assert review_client.get("/review", params={"min_score": "2"}).status_code == 422
+    assert review_client.get("/review", params={"kind": "<script>"}).status_code == 422
+    history = review_client.get("/review/history").text
     assert "No decisions yet" in history
     assert (
-        client.get("/review/static/review.js")
+        review_client.get("/review/static/review.js")
         .headers["content-type"]
         .startswith(("text/javascript", "application/javascript"))
     )
 
 
 def test_a_fused_proposal_shows_its_parts_and_an_undo_keeps_them(
-    client: TestClient, graph: GraphExecutor
+    review_client: TestClient, review_graph: GraphExecutor
 ) -> None:
     parts = {"tag_id": "tag:season:summer", "score": 0.55, "text_score": 0.3, "graph_score": 0.8}
-    graph.write(
+    review_graph.write(
         "write/tagger_proposals", rows=[{"product_id": SHIRT, "tags": [parts]}], source="fused", model="gnn-1"
     )
-    csrf = sign_in(client)
+    csrf = sign_in(review_client)
     why = "text tagger 0.30 and graph model 0.80, fused into 0.55"
-    assert why in client.get("/review", params={"source": "fused"}).text
+    assert why in review_client.get("/review", params={"source": "fused"}).text
     form = {"csrf": csrf, "action": "approve", "product_id": SHIRT, "tag_id": "tag:season:summer"}
     fetch = {"X-Requested-With": "fetch"}
-    assert client.post("/review/decide", data=form, headers=fetch).json()["applied"] == 1
-    assert why not in client.get("/review", params={"source": "fused"}).text
-    assert client.post("/review/undo", data={"csrf": csrf}, headers=fetch).json()["undone"] == 1
-    assert why in client.get("/review", params={"source": "fused"}).text
+    assert review_client.post("/review/decide", data=form, headers=fetch).json()["applied"] == 1
+    assert why not in review_client.get("/review", params={"source": "fused"}).text
+    assert review_client.post("/review/undo", data={"csrf": csrf}, headers=fetch).json()["undone"] == 1
+    assert why in review_client.get("/review", params={"source": "fused"}).text

@@ -4,21 +4,17 @@ and review with the keyboard alone; each test reads the graph to check the facts
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from taggraph.api.app import create_app
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.reader import product_tags
-from taggraph.graph.schema import clear_graph
 from taggraph.settings import Neo4jSettings
 from tests.integration.api.conftest import KEYS, api_settings
 from tests.support.browser import chromium_path, launch_chromium
-from tests.support.catalog import ingest_all
 from tests.support.live_server import live_server
-from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, add_review_work
+from tests.support.review import CANDIDATE, SHIRT, WHITE_SHIRT, edge_state
 
 FORMAL = "tag:usage:formal"
 WHITE = "tag:colour:white"
@@ -37,15 +33,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture()
-def graph(session_executor: GraphExecutor, demo_dir: Path, tmp_path: Path) -> GraphExecutor:
-    clear_graph(session_executor)
-    ingest_all(session_executor, demo_dir, tmp_path)
-    add_review_work(session_executor)
-    return session_executor
-
-
-@pytest.fixture()
-def address(graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[str]:
+def address(review_graph: GraphExecutor, neo4j_settings: Neo4jSettings) -> Iterator[str]:
     settings = api_settings(None, neo4j_settings)
     with live_server(create_app(settings), settings) as (host, port):
         yield f"http://{host}:{port}"
@@ -67,18 +55,11 @@ def sign_in(page: Page, key: str = KEYS["ana"]) -> None:
     expect(page.get_by_text("Signed in as")).to_be_visible()
 
 
-def edge(graph: GraphExecutor, product_id: str, tag_id: str) -> tuple[str, str] | None:
-    for row in product_tags(graph, product_id):
-        if row["tag_id"] == tag_id:
-            return row["source"], row["status"]
-    return None
-
-
 def card_of(page: Page, product_id: str, tag_id: str):
     return page.locator(f'article[data-product-id="{product_id}"][data-tag-id="{tag_id}"]')
 
 
-def test_sign_in_filter_and_approve_with_a_key_press(page: Page, graph: GraphExecutor) -> None:
+def test_sign_in_filter_and_approve_with_a_key_press(page: Page, review_graph: GraphExecutor) -> None:
     sign_in(page)
     page.get_by_label("Tag kind").select_option("colour")
     page.get_by_label("Proposed by").select_option("tagger")
@@ -88,23 +69,23 @@ def test_sign_in_filter_and_approve_with_a_key_press(page: Page, graph: GraphExe
     page.keyboard.press("a")
     expect(page.locator("#status")).to_have_text("1 decision recorded")
     expect(card_of(page, WHITE_SHIRT, WHITE)).to_have_count(0)
-    assert edge(graph, WHITE_SHIRT, WHITE) == ("human", "approved")
+    assert edge_state(review_graph, WHITE_SHIRT, WHITE) == ("human", "approved")
     expect(page.locator('[data-count="proposals"]')).to_have_text("0")
 
 
-def test_reject_with_a_click_and_undo(page: Page, graph: GraphExecutor) -> None:
+def test_reject_with_a_click_and_undo(page: Page, review_graph: GraphExecutor) -> None:
     sign_in(page)
     card = card_of(page, SHIRT, FORMAL)
     card.get_by_role("button", name="Reject").click()
     expect(page.locator("#status")).to_have_text("1 decision recorded")
-    assert edge(graph, SHIRT, FORMAL) == ("human", "rejected")
+    assert edge_state(review_graph, SHIRT, FORMAL) == ("human", "rejected")
     page.locator("body").press("u")
     expect(page.locator("#status")).to_have_text("1 decision undone")
-    assert edge(graph, SHIRT, FORMAL) == ("tagger", "proposed")
+    assert edge_state(review_graph, SHIRT, FORMAL) == ("tagger", "proposed")
     expect(card_of(page, SHIRT, FORMAL)).to_have_count(1)
 
 
-def test_merge_a_candidate_into_its_suggested_entity(page: Page, graph: GraphExecutor) -> None:
+def test_merge_a_candidate_into_its_suggested_entity(page: Page, review_graph: GraphExecutor) -> None:
     sign_in(page)
     page.get_by_role("link", name="Candidate entities").click()
     candidate = page.locator("article.candidate")
@@ -112,22 +93,22 @@ def test_merge_a_candidate_into_its_suggested_entity(page: Page, graph: GraphExe
     candidate.focus()
     page.keyboard.press("m")
     expect(page.locator("#status")).to_have_text("1 decision recorded")
-    assert graph.read("read/tag", tag_id=CANDIDATE)[0]["status"] == "merged"
-    assert edge(graph, SHIRT, CANDIDATE) is None
+    assert review_graph.read("read/tag", tag_id=CANDIDATE)[0]["status"] == "merged"
+    assert edge_state(review_graph, SHIRT, CANDIDATE) is None
 
 
-def test_bulk_approve_above_a_score(page: Page, graph: GraphExecutor) -> None:
+def test_bulk_approve_above_a_score(page: Page, review_graph: GraphExecutor) -> None:
     sign_in(page)
     page.get_by_label("Decision").select_option("approve")
     page.get_by_label("those scored").select_option("at_least")
     page.get_by_label("score", exact=True).fill("0.9")
     page.get_by_role("button", name="Apply").click()  # the confirm dialog is accepted
     expect(page.locator("#status")).to_contain_text("1 decision recorded")
-    assert edge(graph, WHITE_SHIRT, WHITE) == ("human", "approved")
-    assert edge(graph, SHIRT, FORMAL) == ("tagger", "proposed")
+    assert edge_state(review_graph, WHITE_SHIRT, WHITE) == ("human", "approved")
+    assert edge_state(review_graph, SHIRT, FORMAL) == ("tagger", "proposed")
 
 
-def test_a_whole_queue_reviewed_with_the_keyboard_alone(page: Page, graph: GraphExecutor) -> None:
+def test_a_whole_queue_reviewed_with_the_keyboard_alone(page: Page, review_graph: GraphExecutor) -> None:
     page.goto("/review")
     expect(page.get_by_label("Review key")).to_be_focused()
     page.keyboard.type(KEYS["ana"])
@@ -149,10 +130,10 @@ def test_a_whole_queue_reviewed_with_the_keyboard_alone(page: Page, graph: Graph
     expect(cards.first).to_be_focused()
     page.keyboard.press("a")
     expect(cards).to_have_count(0)
-    assert graph.read("read/tag", tag_id=CANDIDATE)[0]["status"] == "active"
-    assert edge(graph, SHIRT, FORMAL) == ("human", "rejected")
-    assert edge(graph, SHIRT, CANDIDATE) == ("human", "approved")
-    assert edge(graph, WHITE_SHIRT, WHITE) == ("human", "approved")
+    assert review_graph.read("read/tag", tag_id=CANDIDATE)[0]["status"] == "active"
+    assert edge_state(review_graph, SHIRT, FORMAL) == ("human", "rejected")
+    assert edge_state(review_graph, SHIRT, CANDIDATE) == ("human", "approved")
+    assert edge_state(review_graph, WHITE_SHIRT, WHITE) == ("human", "approved")
     page.goto("/review/history")
     expect(page.locator("tbody tr")).to_have_count(4)
 
