@@ -76,8 +76,8 @@ def plan_review_statements(executor: GraphExecutor) -> None:
     A cold server takes a second or more to plan them, which a request's time limit may not
     allow. Run with no rows and no batch, they change nothing; their plans stay cached.
     """
-    empty = {"rows": [], "batch": ""}
-    steps = [
+    empty: dict[str, Any] = {"rows": [], "batch": ""}
+    steps: list[tuple[str, dict[str, Any]]] = [
         ("write/candidate_decision", empty),
         ("write/merge_candidate", empty),
         ("write/tag_decision", empty),

@@ -1,8 +1,9 @@
 """The review queue: proposed tags, least confident first, and candidate entities."""
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
 
+from taggraph.core.decisions import Decision, DecisionsOutcome, apply_decisions
 from taggraph.graph.browse import browse_query, browser_editor_link
 from taggraph.graph.connection import GraphExecutor
 from taggraph.settings import Settings
@@ -87,6 +88,31 @@ def queue_counts(executor: GraphExecutor, filters: QueueFilters) -> QueueCounts:
     """What is left to review under ``filters``."""
     row = executor.read("read/review_counts", **filters.parameters())[0]
     return QueueCounts({item["kind"]: item["proposals"] for item in row["by_kind"]}, row["candidates"])
+
+
+def decide_by_score(
+    executor: GraphExecutor,
+    filters: QueueFilters,
+    action: Literal["approve", "reject"],
+    side: Literal["at_least", "at_most"],
+    threshold: float,
+    limit: int,
+    reviewer: str,
+) -> DecisionsOutcome | None:
+    """Approve or reject, as one batch, the filtered proposals scored at least (or at most) ``threshold``.
+
+    At most ``limit`` of them, least confident first; None when none matches.
+    """
+    if side == "at_least":
+        selected = replace(filters, min_score=max(threshold, filters.min_score or 0.0))
+    else:
+        upper = filters.max_score if filters.max_score is not None else 1.0
+        selected = replace(filters, max_score=min(threshold, upper))
+    rows = proposals_to_decide(executor, selected, limit)
+    if not rows:
+        return None
+    decisions = [Decision(action, row["tag_id"], row["product_id"]) for row in rows]
+    return apply_decisions(executor, decisions, reviewer)
 
 
 def category_exists(executor: GraphExecutor, category_id: str) -> bool:

@@ -9,6 +9,7 @@ after ``:param``.
 import math
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -209,6 +210,10 @@ def _article(kind: str) -> str:
     return {"string": "a string", "int": "an integer", "float": "a number"}[kind]
 
 
+def _literal_of(value: Any, _: re.Match[str]) -> str:
+    return _cypher_literal(value)
+
+
 def _cypher_literal(value: Any) -> str:
     if value is None:
         return "null"
@@ -248,8 +253,8 @@ def browser_editor_link(
 
     """
     text = " ".join(line.strip() for line in query.text.splitlines() if not line.lstrip().startswith("//"))
-    for name, value in values.items():
-        text = re.sub(rf"\${re.escape(name)}\b", lambda _, value=value: _cypher_literal(value), text)
+    for name, value in values.items():  # a function as the replacement: the literal's \ stay as they are
+        text = re.sub(rf"\${re.escape(name)}\b", partial(_literal_of, value), text)
     address = base or browser_address(settings)
     separator = "&" if "?" in address else "?"
     return f"{address}{separator}cmd=edit&arg={quote(text, safe='')}"

@@ -9,7 +9,7 @@ answered with a redirect back to the queue, so the page works without script too
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from taggraph.api.deps import GateDep, ServiceDep
+from taggraph.api.review_page.expiring import Expiring
 from taggraph.api.review_page.session import COOKIE, Session, csrf_matches, open_session, read_session
 from taggraph.api.schemas import ID_PATTERN
 from taggraph.api.security import identify
@@ -24,8 +25,8 @@ from taggraph.core.decision_log import UndoOutcome, decision_history, undo_lates
 from taggraph.core.decisions import Decision, DecisionsOutcome, apply_decisions
 from taggraph.core.review import (
     QueueFilters,
+    decide_by_score,
     neighbourhood_link,
-    proposals_to_decide,
     queue_counts,
     queue_facets,
     review_queue,
@@ -37,10 +38,8 @@ from taggraph.settings import Role, Settings
 router = APIRouter(prefix="/review", include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 PAGE_SIZE = 50
-FILTER_FIELDS = ("kind", "source", "model", "min_score", "max_score", "product_source", "category_id")
 Name = Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9_.:\-]*$")]
 Id = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
-Score = Annotated[float | None, Query(ge=0.0, le=1.0)]
 FormId = Annotated[str, Form(min_length=1, max_length=200, pattern=ID_PATTERN)]
 FormToken = Annotated[str, Form(max_length=200)]
 
@@ -203,7 +202,8 @@ async def queue_page(
 
 def cached_facets(request: Request) -> dict[str, list[Any]]:
     """The filters' choices, read from the graph at most once a minute."""
-    return request.app.state.review_facets.get(lambda: queue_facets(request.app.state.service.executor))
+    facets: Expiring[dict[str, list[Any]]] = request.app.state.review_facets
+    return facets.get(lambda: queue_facets(request.app.state.service.executor))
 
 
 @router.post("/sign-in")
@@ -252,7 +252,7 @@ async def decide(
     gate: GateDep,
     filters: Filters,
     csrf: FormToken,
-    action: Annotated[str, Form(pattern=r"^(approve|reject|merge)$")],
+    action: Annotated[Literal["approve", "reject", "merge"], Form()],
     tag_id: FormId,
     product_id: Annotated[str, Form(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
     into_id: Annotated[str, Form(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
@@ -261,7 +261,7 @@ async def decide(
     session = require_write(request, csrf)
     if action == "merge" and (product_id or not into_id):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a merge names the entity to merge into")
-    decision = Decision(action, tag_id, product_id or None, into_id or None)  # type: ignore[arg-type]
+    decision = Decision(action, tag_id, product_id or None, into_id or None)
     outcome = await gate.run(apply_decisions, service.executor, [decision], session.principal.name)
     request.app.state.catalog_changed.set()
     return answer(request, outcome_message(outcome), back_to_queue(request, filters), applied=outcome.applied)
@@ -274,8 +274,8 @@ async def bulk(
     gate: GateDep,
     filters: Filters,
     csrf: FormToken,
-    action: Annotated[str, Form(pattern=r"^(approve|reject)$")],
-    side: Annotated[str, Form(pattern=r"^(at_least|at_most)$")],
+    action: Annotated[Literal["approve", "reject"], Form()],
+    side: Annotated[Literal["at_least", "at_most"], Form()],
     threshold: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """Approve or reject every proposal under the filters scored at least (or at most) a threshold.
@@ -287,16 +287,12 @@ async def bulk(
     cut = score(threshold, "threshold")
     if cut is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a bulk decision needs a threshold")
-    bounds = {"min_score": max(cut, filters.min_score or 0.0)} if side == "at_least" else {}
-    if side == "at_most":
-        bounds = {"max_score": min(cut, filters.max_score if filters.max_score is not None else 1.0)}
-    selected = QueueFilters(**{**filters.parameters(), **bounds})
     limit = service.settings.api.review_bulk_max
-    rows = await gate.run(proposals_to_decide, service.executor, selected, limit)
-    decisions = [Decision(action, row["tag_id"], row["product_id"]) for row in rows]  # type: ignore[arg-type]
-    if not decisions:
+    outcome = await gate.run(
+        decide_by_score, service.executor, filters, action, side, cut, limit, session.principal.name
+    )
+    if outcome is None:
         return answer(request, "no proposal matches", back_to_queue(request, filters), applied=0)
-    outcome = await gate.run(apply_decisions, service.executor, decisions, session.principal.name)
     request.app.state.catalog_changed.set()
     return answer(request, outcome_message(outcome), back_to_queue(request, filters), applied=outcome.applied)
 
