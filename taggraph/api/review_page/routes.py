@@ -44,6 +44,23 @@ FormId = Annotated[str, Form(min_length=1, max_length=200, pattern=ID_PATTERN)]
 FormToken = Annotated[str, Form(max_length=200)]
 
 
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+"""Pages load only their own assets, are never framed (keys pressed in a frame would decide), and
+are not cached (they carry the session's CSRF token)."""
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """A page from its template, with :data:`PAGE_HEADERS`."""
+    return TEMPLATES.TemplateResponse(
+        request, template, context, status_code=status_code, headers=PAGE_HEADERS
+    )
+
+
 def current_session(request: Request) -> Session | None:
     """The signed-in reviewer of this request, if any."""
     settings: Settings = request.app.state.service.settings
@@ -176,7 +193,7 @@ async def queue_page(
     """
     session = current_session(request)
     if session is None:
-        return TEMPLATES.TemplateResponse(request, "sign_in.html", {"error": None})
+        return render(request, "sign_in.html", {"error": None})
     queue, counts, facets = await asyncio.gather(
         gate.run(review_queue, service.executor, filters, PAGE_SIZE, details=True),
         gate.run(queue_counts, service.executor, filters),
@@ -197,7 +214,7 @@ async def queue_page(
         "message": request.query_params.get("message", "")[:500],
         "bulk_max": service.settings.api.review_bulk_max,
     }
-    return TEMPLATES.TemplateResponse(request, "queue.html", context)
+    return render(request, "queue.html", context)
 
 
 def cached_facets(request: Request) -> dict[str, list[Any]]:
@@ -218,7 +235,7 @@ async def sign_in(request: Request, key: Annotated[str, Form(max_length=1000)] =
     elif principal.role < Role.REVIEW:
         error, code = "That key may read but not review.", status.HTTP_403_FORBIDDEN
     if error is not None:
-        return TEMPLATES.TemplateResponse(request, "sign_in.html", {"error": error}, status_code=code)
+        return render(request, "sign_in.html", {"error": error}, status_code=code)
     assert principal is not None
     lifetime = settings.api.review_session_s
     _, cookie = open_session(settings.api, principal, lifetime)
@@ -320,7 +337,7 @@ async def history_page(
     """Decisions newest first, of one product or one reviewer (the signed-in one by default)."""
     session = current_session(request)
     if session is None:
-        return TEMPLATES.TemplateResponse(request, "sign_in.html", {"error": None})
+        return render(request, "sign_in.html", {"error": None})
     if not product_id and not reviewer:
         reviewer = session.principal.name
     rows = await gate.run(
@@ -331,7 +348,7 @@ async def history_page(
         limit=200,
     )
     context = {"session": session, "rows": rows, "product_id": product_id, "reviewer": reviewer}
-    return TEMPLATES.TemplateResponse(request, "history.html", context)
+    return render(request, "history.html", context)
 
 
 @router.get("/entities")

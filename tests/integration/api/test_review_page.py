@@ -34,6 +34,8 @@ def test_the_page_asks_for_a_key_and_the_cookie_is_http_only_and_strict(review_c
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/review" in cookie
     page = review_client.get("/review")
     assert "Signed in as <strong>ana</strong>" in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
     assert page.text.count("data-card") >= 3  # two proposals to active tags, the candidate, its proposal
     assert "cmd=edit" in page.text  # the Neo4j Browser link with the neighbourhood query
 
