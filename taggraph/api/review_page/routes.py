@@ -18,7 +18,15 @@ from fastapi.templating import Jinja2Templates
 
 from taggraph.api.deps import GateDep, ServiceDep
 from taggraph.api.review_page.expiring import Expiring
-from taggraph.api.review_page.session import COOKIE, Session, csrf_matches, open_session, read_session
+from taggraph.api.review_page.session import (
+    COOKIE,
+    Session,
+    csrf_matches,
+    message_is_signed,
+    open_session,
+    read_session,
+    sign_message,
+)
 from taggraph.api.schemas import ID_PATTERN
 from taggraph.api.security import identify
 from taggraph.core.decision_log import UndoOutcome, decision_history, undo_latest
@@ -148,12 +156,17 @@ def require_same_origin(request: Request) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a review form may only be posted from this page")
 
 
-def answer(request: Request, message: str, back: str, **extra: Any) -> Response:
-    """JSON for the page's script, a redirect back to the queue for a plain form post."""
+def answer(request: Request, session: Session, message: str, back: str, **extra: Any) -> Response:
+    """JSON for the page's script, a redirect back to the queue for a plain form post.
+
+    The message travels signed, so the queue shows only what the service wrote.
+    """
+    signature = sign_message(session, message)
     if request.headers.get("x-requested-with") == "fetch":
-        return JSONResponse({"message": message, **extra})
+        return JSONResponse({"message": message, "signature": signature, **extra})
     separator = "&" if "?" in back else "?"
-    return RedirectResponse(f"{back}{separator}{urlencode({'message': message})}", status.HTTP_303_SEE_OTHER)
+    query = urlencode({"message": message, "signature": signature})
+    return RedirectResponse(f"{back}{separator}{query}", status.HTTP_303_SEE_OTHER)
 
 
 def back_to_queue(request: Request, filters: QueueFilters) -> str:
@@ -211,10 +224,17 @@ async def queue_page(
         "candidates": queue.candidates,
         "counts": counts,
         "facets": facets,
-        "message": request.query_params.get("message", "")[:500],
+        "message": shown_message(request, session),
         "bulk_max": service.settings.api.review_bulk_max,
     }
     return render(request, "queue.html", context)
+
+
+def shown_message(request: Request, session: Session) -> str:
+    """The outcome line a decision redirected with, if this service signed it for this session."""
+    message = request.query_params.get("message", "")[:500]
+    signature = request.query_params.get("signature", "")[:64]
+    return message if message and message_is_signed(session, message, signature) else ""
 
 
 def cached_facets(request: Request) -> dict[str, list[Any]]:
@@ -281,7 +301,9 @@ async def decide(
     decision = Decision(action, tag_id, product_id or None, into_id or None)
     outcome = await gate.run(apply_decisions, service.executor, [decision], session.principal.name)
     request.app.state.catalog_changed.set()
-    return answer(request, outcome_message(outcome), back_to_queue(request, filters), applied=outcome.applied)
+    return answer(
+        request, session, outcome_message(outcome), back_to_queue(request, filters), applied=outcome.applied
+    )
 
 
 @router.post("/bulk")
@@ -309,9 +331,11 @@ async def bulk(
         decide_by_score, service.executor, filters, action, side, cut, limit, session.principal.name
     )
     if outcome is None:
-        return answer(request, "no proposal matches", back_to_queue(request, filters), applied=0)
+        return answer(request, session, "no proposal matches", back_to_queue(request, filters), applied=0)
     request.app.state.catalog_changed.set()
-    return answer(request, outcome_message(outcome), back_to_queue(request, filters), applied=outcome.applied)
+    return answer(
+        request, session, outcome_message(outcome), back_to_queue(request, filters), applied=outcome.applied
+    )
 
 
 @router.post("/undo")
@@ -323,7 +347,7 @@ async def undo(
     outcome = await gate.run(undo_latest, service.executor, session.principal.name)
     request.app.state.catalog_changed.set()
     message = undo_message(outcome)
-    return answer(request, message, back_to_queue(request, filters), undone=outcome.undone)
+    return answer(request, session, message, back_to_queue(request, filters), undone=outcome.undone)
 
 
 @router.get("/history", response_class=HTMLResponse)

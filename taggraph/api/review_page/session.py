@@ -90,6 +90,16 @@ def csrf_matches(session: Session, token: str | None) -> bool:
     return token is not None and hmac.compare_digest(session.csrf.encode(), token.encode())
 
 
+def sign_message(session: Session, message: str) -> str:
+    """A signature showing the service wrote ``message`` for this session (the page shows no other)."""
+    return _mac(session.csrf, f"message:{message}")[:32]
+
+
+def message_is_signed(session: Session, message: str, signature: str) -> bool:
+    """Whether ``signature`` is :func:`sign_message` of ``message`` for this session."""
+    return hmac.compare_digest(sign_message(session, message).encode(), signature.encode())
+
+
 class SignedOut:
     """Nonces of sessions signed out in this process, kept until they would have expired."""
 

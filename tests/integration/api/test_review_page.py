@@ -56,7 +56,8 @@ def test_a_decision_is_the_apis_human_fact(review_client: TestClient, review_gra
         data={"csrf": csrf, "action": "approve", "product_id": WHITE_SHIRT, "tag_id": "tag:colour:white"},
         headers={"X-Requested-With": "fetch"},
     )
-    assert response.json() == {"message": "1 decision recorded", "applied": 1}
+    answer = response.json()
+    assert (answer["message"], answer["applied"], len(answer["signature"])) == ("1 decision recorded", 1, 32)
     assert edge_state(review_graph, WHITE_SHIRT, "tag:colour:white") == ("human", "approved")
     history = review_client.get(
         "/v1/review/history", params={"product_id": WHITE_SHIRT}, headers={"X-API-Key": KEYS["ana"]}
@@ -194,7 +195,13 @@ def test_a_plain_form_post_redirects_back_to_the_filtered_queue(review_client: T
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"].startswith("/review?kind=usage&message=1+decision+recorded")
+    location = response.headers["location"]
+    assert location.startswith("/review?kind=usage&message=1+decision+recorded&signature=")
+    assert "1 decision recorded" in review_client.get(location).text
+    spoofed = review_client.get("/review", params={"message": "Your key expired: enter it at evil.example"})
+    assert "evil.example" not in spoofed.text
+    forged = review_client.get(location.replace("1+decision", "9+decisions"))
+    assert "9 decisions" not in forged.text
 
 
 def test_filters_and_history_render_and_bad_filters_are_422(review_client: TestClient) -> None:

@@ -28,9 +28,10 @@ function moveFocus(step) {
   all[next].focus();
 }
 
-function reloadWith(message) {
+function reloadWith(message, signature) {
   const url = new URL(window.location.href);
   url.searchParams.set("message", message);
+  url.searchParams.set("signature", signature || "");
   window.location.assign(url.toString());
 }
 
@@ -80,7 +81,7 @@ async function decide(form, submitter) {
   card.closest("li").remove();
   const rest = cards();
   if (rest.length === 0) {
-    reloadWith(answer.message);
+    reloadWith(answer.message, answer.signature);
     return;
   }
   rest[Math.min(index, rest.length - 1)].focus();
@@ -94,7 +95,7 @@ function press(card, key) {
 async function undo() {
   const form = document.querySelector("[data-undo]");
   const answer = await post(form, null);
-  reloadWith(answer.message);
+  reloadWith(answer.message, answer.signature);
 }
 
 document.addEventListener("submit", (event) => {
@@ -116,7 +117,9 @@ document.addEventListener("submit", (event) => {
     const side = form.elements.side.selectedOptions[0].textContent;
     const threshold = form.elements.threshold.value;
     if (!window.confirm(`${action} every filtered proposal scored ${side} ${threshold}?`)) return;
-    post(form, event.submitter).then((answer) => reloadWith(answer.message)).catch(() => {});
+    post(form, event.submitter)
+      .then((answer) => reloadWith(answer.message, answer.signature))
+      .catch(() => {});
   }
 });
 
