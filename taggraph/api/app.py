@@ -27,6 +27,8 @@ from taggraph.settings import Settings
 
 log = logging.getLogger("taggraph.api")
 T = TypeVar("T")
+REFRESH_REST = 4.0
+"""Seconds the catalog refresh rests per second its last read took."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -147,7 +149,10 @@ async def _refresh_catalog(
     """Read the catalog again whenever the graph changed.
 
     The graph's version is looked up every ``catalog_check_s`` (0: never), and at once after a
-    review decision through this service sets ``changed``.
+    review decision through this service sets ``changed``. After a read the loop rests for
+    :data:`REFRESH_REST` times as long as the read took, so reviewers deciding without pause
+    cost the service at most a fifth of a core (a read of the full catalog takes tens of
+    seconds); decisions made meanwhile are seen by the next read.
     """
     interval = service.settings.api.catalog_check_s
     if not interval:
@@ -165,5 +170,6 @@ async def _refresh_catalog(
                 async with lock:
                     serving = await work.run(service.refresh_catalog)
                 log.info("catalog read again after a graph change in %.1f s", serving.built_s)
+                await asyncio.sleep(REFRESH_REST * serving.built_s)
         except Neo4jUnavailableError as error:
             log.warning("the check for graph changes waits for Neo4j: %s", error)

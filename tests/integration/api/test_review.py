@@ -3,6 +3,7 @@ refused whole, candidates accepted before their edges, and each decision applied
 reviewers decide the same thing at the same moment."""
 
 import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -291,3 +292,24 @@ def test_a_conflict_is_an_error_of_the_core_too(review_graph: GraphExecutor) -> 
     with pytest.raises(DecisionConflictError) as refused:
         apply_decisions(review_graph, [Decision("approve", CANDIDATE), Decision("reject", CANDIDATE)], "ana")
     assert refused.value.conflicts == [(0, 1)]
+
+
+def test_a_decision_reaches_the_recommendations_without_a_restart(review_client: TestClient) -> None:
+    """A rejected tag is probability 0 in the in-memory catalog once it is read again."""
+    ask = {"tags": ["tag:usage:formal"], "k": 100}
+
+    def recommended() -> list[str]:
+        response = review_client.post("/v1/recommendations", headers=READ, json=ask)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["results"]]
+
+    assert SHIRT in recommended()  # proposed at 0.41
+    reject = {"action": "reject", "product_id": SHIRT, "tag_id": "tag:usage:formal"}
+    assert (
+        review_client.post("/v1/review/decisions", headers=REVIEW, json={"decisions": [reject]}).status_code
+        == 200
+    )
+    deadline = time.monotonic() + 60
+    while SHIRT in recommended() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert SHIRT not in recommended()
