@@ -10,10 +10,10 @@ import pytest
 from taggraph.encoders.embedder import TextEmbedder
 from taggraph.errors import LinkerIndexError
 from taggraph.jobs.ingest.fields import RowError
-from taggraph.jobs.linking.run import parse_generated_tag
+from taggraph.jobs.linking.run import GeneratedTag, _page_rows, parse_generated_tag
 from taggraph.linker.entities import Entity, vocabulary_version
 from taggraph.linker.index import HNSW, EntityIndex
-from taggraph.linker.linker import ALIAS, INVALID, NIL, SEARCH, Linker
+from taggraph.linker.linker import ALIAS, INVALID, NIL, SEARCH, Linker, LinkResult
 from taggraph.linker.scoring import LinkScorer
 from taggraph.linker.text import codes, normalise
 from taggraph.linker.tuning import graph_tuning_set, perturb
@@ -209,3 +209,19 @@ def test_candidates_come_from_embeddings_and_character_ngrams(embedder: TextEmbe
     assert len(entities) - 1 in found.positions[0]
     dense = linker.index.similarity(embedder.embed(["Navy Blue"]), np.array([[len(entities) - 1, -1]]))
     assert dense[0, 0] == pytest.approx(1.0, abs=1e-5) and dense[0, 1] == -np.inf
+
+
+def test_a_linked_proposal_keeps_the_other_nearest_entities_and_a_nil_one_makes_a_candidate() -> None:
+    nearest = [("tag:colour:navy-blue", 0.91), ("tag:colour:blue", 0.4), ("tag:colour:teal", 0.1)]
+    linked = LinkResult("navy blu", "colour", "tag:colour:navy-blue", 0.91, "search", "", nearest)
+    nil = LinkResult("zebra", "colour", None, 0.2, "nil", "", [("tag:colour:white", 0.2)])
+    page = [GeneratedTag("p:1", "colour", "navy blu", 0.5), GeneratedTag("p:2", "colour", "zebra", 0.9)]
+    candidates, rows = _page_rows(page, [linked, nil])
+    first = rows[0]["tags"][0]
+    assert first["entity_id"] == "tag:colour:navy-blue"
+    assert first["nearest_ids"] == ["tag:colour:blue", "tag:colour:teal"] and first["nearest_scores"] == [
+        0.4,
+        0.1,
+    ]
+    assert rows[1]["tags"][0]["nearest_ids"] == []  # a candidate's suggestions live on the candidate
+    assert candidates[0]["suggested_ids"] == ["tag:colour:white"]

@@ -2,7 +2,8 @@
 // (each null: any): tag kind, proposing source, model, score range, the product's catalog
 // source and category (the category or any below it). With $details, each row also carries
 // what a reviewer needs to decide: the product's text, category path, brand and every tag it
-// has now with provenance, and the candidate's suggested entities.
+// has now with provenance, and the linker's nearest other entities (the edge's, or the
+// candidate's suggestions).
 // The status index is named as a hint: without it the planner scans every product (4x slower
 // on the demo graph).
 MATCH (p:Product)-[r:HAS_TAG]->(t:Tag)
@@ -41,8 +42,11 @@ OPTIONAL CALL (p, t) {
   RETURN p.description AS description, category_path, brand, tags,
          coalesce(t.suggested_ids, []) AS suggested_ids, coalesce(t.suggested_scores, []) AS suggested_scores
 }
+WITH p, r, t, description, category_path, brand, tags,
+     CASE WHEN size(coalesce(r.nearest_ids, [])) > 0 THEN r.nearest_ids ELSE suggested_ids END AS nearest_ids,
+     CASE WHEN size(coalesce(r.nearest_ids, [])) > 0 THEN r.nearest_scores ELSE suggested_scores END AS nearest_scores
 RETURN p.id AS product_id, p.name AS product_name, t.id AS tag_id, t.name AS tag_name,
        t.kind AS kind, t.status AS tag_status, r.source AS source, r.score AS score,
        r.model AS model, r.surface AS surface, r.link_score AS link_score, r.text_score AS text_score,
        r.graph_score AS graph_score, p.source AS product_source,
-       description, category_path, brand, tags, suggested_ids, suggested_scores
+       description, category_path, brand, tags, nearest_ids, nearest_scores

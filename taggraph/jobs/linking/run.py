@@ -7,7 +7,8 @@ linked a page at a time, each page in one transaction:
 
 - a value that links to a Tag becomes ``HAS_TAG {source: 'extractor', status: 'proposed'}``,
   to a Brand ``HAS_BRAND {...}``, with ``score`` (extraction score times link probability),
-  ``link_score``, the ``surface`` form, the extractor ``model`` and the linking ``run``;
+  ``link_score``, the ``surface`` form, the extractor ``model``, the linking ``run`` and the
+  other nearest entities (``nearest_ids``, ``nearest_scores``: what a reviewer weighs);
 - a value that links to nothing (NIL) becomes a ``(:Tag {status: 'candidate'})`` of its kind,
   with its surface forms and the nearest entities as suggestions, and a proposed edge to it.
 
@@ -259,9 +260,12 @@ def _page_rows(
                     "suggested_scores": [round(score, 4) for _, score in suggestions],
                 },
             )
-            link_score = 0.0
+            link_score, nearest = 0.0, []
         else:
             entity_id, link_score = result.entity_id, result.score
+            nearest = [(found, score) for found, score in result.candidates if found != entity_id][
+                :SUGGESTIONS
+            ]
         target = "brands" if entity_id.startswith("brand:") else "tags"
         proposals[tag.product_id][target].append(
             {
@@ -270,6 +274,8 @@ def _page_rows(
                 "model": tag.model,
                 "score": round(tag.score * (link_score if link_score else 1.0), 6),
                 "link_score": round(link_score, 6),
+                "nearest_ids": [found for found, _ in nearest],
+                "nearest_scores": [round(score, 4) for _, score in nearest],
             }
         )
     rows = [{"product_id": product, **edges} for product, edges in proposals.items()]
