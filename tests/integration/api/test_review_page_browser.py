@@ -155,3 +155,31 @@ def test_the_neo4j_browser_link_opens_the_products_neighbourhood_in_the_editor(p
     page.goto(link.get_attribute("href"))
     editor = page.locator(".monaco-editor").first
     expect(editor).to_contain_text(f"(p:Product {{id: '{SHIRT}'}})", timeout=60_000)
+
+
+def test_a_hundred_proposals_reviewed_with_the_keyboard_alone(
+    page: Page, review_graph: GraphExecutor
+) -> None:
+    products = [
+        row["id"]
+        for row in review_graph.read("read/export_products", after="", limit=140, sources=["myntra"])
+    ]
+    rows = [
+        {"product_id": product, "tags": [{"tag_id": "tag:season:spring", "score": round(0.2 + i / 1000, 3)}]}
+        for i, product in enumerate(products)
+    ]
+    review_graph.write("write/tagger_proposals", rows=rows, source="tagger", model="batch-100")
+    proposed = [
+        p for p in products if edge_state(review_graph, p, "tag:season:spring") == ("tagger", "proposed")
+    ]
+    assert len(proposed) >= 100
+    sign_in(page)
+    page.goto("/review?model=batch-100")
+    counter = page.locator('[data-count="proposals"]')
+    expect(counter).to_have_text(str(len(proposed)))
+    for done in range(100):  # approve and reject in turn; past 50 the next page loads by itself
+        expect(page.locator("article[data-card]").first).to_be_focused()
+        page.keyboard.press("a" if done % 2 == 0 else "r")
+        expect(counter).to_have_text(str(len(proposed) - done - 1))
+    decided = [edge_state(review_graph, p, "tag:season:spring") for p in proposed]
+    assert decided.count(("human", "approved")) == 50 and decided.count(("human", "rejected")) == 50
