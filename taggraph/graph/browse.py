@@ -9,7 +9,7 @@ after ``:param``.
 import math
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -171,6 +171,7 @@ def browser_parameters(values: dict[str, Any]) -> str:
     return "\n".join(f":param {name} => {_cypher_literal(value)}" for name, value in values.items())
 
 
+@cache  # the statements ship with the package; the review page links 50 cards per page
 def _parse(statement: str) -> BrowseQuery:
     text = load_cypher(statement)
     comments = [line for line in text.splitlines() if line.startswith("//")]
