@@ -175,7 +175,7 @@ class ApiSettings(Section):
     max_text_chars: int = Field(default=5000, ge=1)
     neo4j_retry_s: float = Field(default=1.0, ge=0)
     neo4j_timeout_s: float = Field(default=2.0, gt=0, le=600)
-    graph_queue: int = Field(default=32, ge=0, le=10_000)
+    graph_queue: int = Field(default=124, ge=0, le=10_000)
     header_timeout_s: float = Field(default=10.0, gt=0, le=600)
     body_timeout_s: float = Field(default=10.0, gt=0, le=600)
     keep_alive_s: float = Field(default=5.0, gt=0, le=600)

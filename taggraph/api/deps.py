@@ -40,7 +40,17 @@ T = TypeVar("T")
 
 
 async def in_memory(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a function that answers from memory on a worker thread (no graph gate, no queue limit)."""
+    """Run a function that answers from memory within a millisecond or so, on the event loop.
+
+    A worker thread costs more than such an answer: the hop itself, and concurrent requests
+    contending for the interpreter lock, which passes between threads only every few
+    milliseconds. Functions run here never wait on the graph.
+    """
+    return function(*args, **kwargs)
+
+
+async def in_worker_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run longer work from memory (a batch of queries) on a worker thread; the loop answers on."""
     return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 

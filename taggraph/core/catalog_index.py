@@ -70,6 +70,7 @@ class CatalogIndex:
         embeddings: ``[products, d]`` unit-length product embeddings (``taggraph embed``), if any.
         rarity: Per feature column, ``1 / ln(2 + products carrying it)``.
         popularity_scaled: ``ln(1 + interactions)`` scaled to 1 at the most taken product.
+        taken_any: Whether any product was taken at all.
         common_features: Feature columns carried by more than :data:`COMMON_SHARE` of products.
         common_dense: ``[products, common features]`` those columns, dense.
         common_position: Per feature column, its column in ``common_dense`` (-1 if not common).
@@ -92,6 +93,7 @@ class CatalogIndex:
     by_feature: sp.csc_matrix = field(init=False)
     rarity: np.ndarray = field(init=False)
     popularity_scaled: np.ndarray = field(init=False)
+    taken_any: bool = field(init=False)
     common_features: np.ndarray = field(init=False)
     common_dense: np.ndarray = field(init=False)
     common_position: np.ndarray = field(init=False)
@@ -109,6 +111,7 @@ class CatalogIndex:
         )
         self.common_position = np.full(len(self.feature_ids), -1, dtype=np.int64)
         self.common_position[self.common_features] = np.arange(len(self.common_features))
+        self.taken_any = bool(self.popularity.any())
         logged = np.log1p(self.popularity)
         self.popularity_scaled = (
             logged / logged.max() if logged.size and logged.max() > 0 else logged

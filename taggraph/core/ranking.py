@@ -5,10 +5,12 @@ request costs no graph query. The route functions in ``core/recommendations.py``
 ``core/similar.py`` rank with these, and ``bench/recsys.py`` measures these very functions.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import saxpy
 
 from taggraph.core.catalog_index import CatalogIndex, sparse_row
 from taggraph.core.loaded_models import LoadedRecommender
@@ -21,9 +23,14 @@ with the seeds, rarer ones counting more, proposals by their probability; ``popu
 product's interactions (log-scaled); ``embedding`` cosine of ``taggraph embed``'s vectors."""
 SEEDS = 5
 """A user's latest products that seed item-to-item scores."""
-THRESHOLD_STEP = 4.0
-THRESHOLD_STEPS = 8
-""":func:`top` looks for its ``k`` best above the best score / 4, / 16, ... / 4**8, then above 0."""
+SAMPLE_STRIDE = 64
+SAMPLE_MARGIN = 4
+""":func:`top` takes as threshold the ``k / 64 + 4``-th best of every 64th score, about 256 more
+products than it needs, and lowers it four times as far in the sample until ``k`` reach it."""
+
+
+SparseOrDense = tuple[np.ndarray, np.ndarray | None]
+"""Values with the positions they apply to, or ``[products]`` values and None."""
 
 
 UNFITTED = {"model": 1.0, "co_interaction": 1.0, "features": 1.0, "popularity": 0.01, "embedding": 1.0}
@@ -128,7 +135,7 @@ class Part:
         """Add ``weight`` times the scaled part to ``total`` in place."""
         scale = np.float32(weight / self.best)
         if self.positions is None:
-            total += scale * self.values
+            saxpy(self.values, total, a=scale)  # in place, no temporary
         else:
             total[self.positions] += scale * self.values  # positions never repeat
 
@@ -139,35 +146,79 @@ class Part:
         return scaled
 
 
-def raw_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> dict[str, Part]:
-    """Each available item-to-item part for ``seeds`` (positions, newest first), unscaled.
+def available_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> list[str]:
+    """The item-to-item parts that have something to say about ``seeds``, without scoring any.
 
-    A part that has nothing to say (no model, no co-interaction, no embeddings) is left out.
-    Co-interaction and shared rare features stay sparse; a seed's common features make the
-    features part dense.
+    The next-item model when it knows a seed, co-interaction and features when a seed has any,
+    popularity when some product was taken, the embedding when a seed has one.
     """
-    candidates: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-    if model is not None and model.knows(seeds):
-        candidates["model"] = (model.scores(seeds), None)
+    present = {
+        "model": model is not None and bool(model.knows(seeds)),
+        "co_interaction": any(_row_length(index.co_interactions, seed) for seed in seeds),
+        "features": any(_row_length(index.features, seed) for seed in seeds),
+        "popularity": index.taken_any,
+        "embedding": index.embeddings is not None and bool(index.embeddings[seeds].any()),
+    }
+    return [part for part in ITEM_PARTS if present[part]]
+
+
+def raw_part(index: CatalogIndex, model: ModelView | None, seeds: list[int], name: str) -> Part | None:
+    """One available item-to-item part for ``seeds`` (positions, newest first), unscaled.
+
+    Co-interaction and shared rare features stay sparse; a seed's common features make the
+    features part dense. None when the part is zero everywhere.
+    """
+    values, where = PART_SCORES[name](index, model, seeds)
+    best = float(values.max(initial=0.0))
+    return Part(values, where, best) if best > 0.0 else None
+
+
+def _model_part(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> SparseOrDense:
+    assert model is not None, "the model part is available only with a model"
+    return model.scores(seeds), None
+
+
+def _co_interaction_part(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> SparseOrDense:
     positions, counts = _summed_rows(index.co_interactions, seeds)
-    candidates["co_interaction"] = (np.log1p(counts), positions)
-    candidates["features"] = _shared_features(index, seeds)
-    if index.popularity.any():
-        candidates["popularity"] = (index.popularity_scaled, None)
-    if index.embeddings is not None and index.embeddings[seeds].any():
-        similarity = index.embeddings @ index.embeddings[seeds].mean(axis=0)
-        candidates["embedding"] = (np.clip(similarity, 0.0, None).astype(np.float32), None)
-    parts = {}
-    for name, (values, where) in candidates.items():
-        best = float(values.max(initial=0.0))
-        if best > 0.0:
-            parts[name] = Part(values, where, best)
-    return parts
+    return np.log1p(counts), positions
+
+
+def _features_part(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> SparseOrDense:
+    return _shared_features(index, seeds)
+
+
+def _popularity_part(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> SparseOrDense:
+    return index.popularity_scaled, None
+
+
+def _embedding_part(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> SparseOrDense:
+    assert index.embeddings is not None, "the embedding part is available only with embeddings"
+    similarity = index.embeddings @ index.embeddings[seeds].mean(axis=0)
+    return np.clip(similarity, 0.0, None).astype(np.float32), None
+
+
+PART_SCORES: dict[str, Callable[[CatalogIndex, ModelView | None, list[int]], SparseOrDense]] = {
+    "model": _model_part,
+    "co_interaction": _co_interaction_part,
+    "features": _features_part,
+    "popularity": _popularity_part,
+    "embedding": _embedding_part,
+}
+
+
+def raw_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> dict[str, Part]:
+    """Each available item-to-item part for ``seeds``, unscaled (see :func:`raw_part`)."""
+    parts = {name: raw_part(index, model, seeds, name) for name in available_parts(index, model, seeds)}
+    return {name: part for name, part in parts.items() if part is not None}
 
 
 def item_parts(index: CatalogIndex, model: ModelView | None, seeds: list[int]) -> dict[str, np.ndarray]:
     """Each available item-to-item part for ``seeds``, dense and scaled to 1 at its best."""
     return {name: part.dense(len(index)) for name, part in raw_parts(index, model, seeds).items()}
+
+
+def _row_length(matrix: sp.csr_matrix, row: int) -> int:
+    return int(matrix.indptr[row + 1] - matrix.indptr[row])
 
 
 def _summed_rows(matrix: sp.csr_matrix, rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -206,26 +257,29 @@ def _shared_features(index: CatalogIndex, seeds: list[int]) -> tuple[np.ndarray,
         return rare_values, rare_positions
     shared = np.zeros(len(index), dtype=np.float32)
     for column, weight in zip(columns[common], weights[common], strict=True):
-        shared += weight * index.common_dense[:, index.common_position[column]]  # contiguous
+        saxpy(index.common_dense[:, index.common_position[column]], shared, a=weight)  # contiguous
     shared[rare_positions] += rare_values
     return shared, None
-
-
-def fuse(parts: dict[str, Part], fusion: ItemFusion, size: int) -> np.ndarray:
-    """The weighted sum of ``parts``, each scaled to 1 at its best, ``[products]``."""
-    weights = fusion.of(list(parts))
-    total = np.zeros(size, dtype=np.float32)
-    for name, part in parts.items():
-        part.add_to(total, weights[name])
-    return total
 
 
 def item_scores(
     index: CatalogIndex, model: ModelView | None, seeds: list[int], fusion: ItemFusion
 ) -> tuple[np.ndarray, list[str]]:
-    """``[products]`` fused item-to-item scores for ``seeds`` and the parts that made them."""
-    parts = raw_parts(index, model, seeds)
-    return fuse(parts, fusion, len(index)), list(parts)
+    """``[products]`` fused item-to-item scores for ``seeds`` and the parts that made them.
+
+    Each part is scaled to 1 at its best and weighted by :meth:`ItemFusion.of` over the parts
+    available; a part whose weight is 0 is not scored at all.
+    """
+    names = available_parts(index, model, seeds)
+    weights = fusion.of(names) if names else {}
+    total = np.zeros(len(index), dtype=np.float32)
+    used = []
+    for name in names:
+        part = raw_part(index, model, seeds, name) if weights[name] > 0.0 else None
+        if part is not None:
+            part.add_to(total, weights[name])
+            used.append(name)
+    return total, used
 
 
 def popularity_prior(index: CatalogIndex, exponent: float) -> np.ndarray:
@@ -267,49 +321,68 @@ def top(scores: np.ndarray, k: int, exclude: list[int], allowed: np.ndarray | No
         allowed: Mask of the products within the filters, or None.
 
     """
-    if allowed is not None:
-        scores = np.where(allowed, scores, np.float32(0.0))
-    elif exclude:
-        scores = scores.copy()
-    if exclude:
-        scores[exclude] = 0.0
-    candidates = _above_threshold(scores, k)
-    return [position for position, _ in top_of(candidates, scores[candidates], k, [], None)]
-
-
-def _above_threshold(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of positive scores that include the ``k`` best (ties at the ``k``-th too).
-
-    Lowers a threshold from the best score by :data:`THRESHOLD_STEP` until ``k`` scores reach it:
-    a comparison per step instead of a sort of the whole array.
-    """
-    threshold = float(scores.max(initial=0.0))
-    for _ in range(THRESHOLD_STEPS):
-        threshold /= THRESHOLD_STEP
-        if threshold <= 0.0:
-            break
-        if np.count_nonzero(scores >= threshold) >= k:
-            return np.flatnonzero(scores >= threshold)
-    return np.flatnonzero(scores > 0.0)
+    if allowed is None:
+        return [position for position, _ in _best(None, scores, k, exclude)]
+    positions = np.flatnonzero(allowed)
+    return [position for position, _ in _best(positions, scores[positions], k, exclude)]
 
 
 def top_of(
     positions: np.ndarray, scores: np.ndarray, k: int, exclude: list[int], allowed: np.ndarray | None
 ) -> list[tuple[int, float]]:
-    """The ``k`` best of scored ``positions`` (as :func:`top`), with their scores.
-
-    The ``k + len(exclude)`` best are cut first, so the rest only looks at those.
-    """
+    """The ``k`` best of scored ``positions`` (as :func:`top`), with their scores."""
     if allowed is not None:
         within = allowed[positions]
         positions, scores = positions[within], scores[within]
-    wanted = k + len(exclude)
-    if len(scores) > wanted > 0:
-        best = np.flatnonzero(scores >= np.partition(scores, -wanted)[-wanted])  # ties included
-        positions, scores = positions[best], scores[best]
-    keep = scores > 0.0
-    if exclude:
-        keep &= ~np.isin(positions, exclude)
-    positions, scores = positions[keep], scores[keep]
-    order = np.lexsort((positions, -scores))[:k]
-    return [(int(positions[i]), float(scores[i])) for i in order]
+    if len(positions) > 1 and not bool(np.all(positions[1:] > positions[:-1])):
+        order = np.argsort(positions, kind="stable")
+        positions, scores = positions[order], scores[order]
+    return _best(positions, scores, k, exclude)
+
+
+def _best(
+    positions: np.ndarray | None, scores: np.ndarray, k: int, exclude: list[int]
+) -> list[tuple[int, float]]:
+    """The ``k`` best positive scores with their positions, ties by position.
+
+    Args:
+        positions: Increasing positions of ``scores``; None when ``scores`` is by position.
+        scores: The scores.
+        k: How many.
+        exclude: Positions never returned.
+
+    """
+    chosen = _above_threshold(scores, k + len(exclude))
+    values = scores[chosen]
+    at = chosen if positions is None else positions[chosen]
+    keep = values > 0.0
+    for position in exclude:
+        keep &= at != position
+    at, values = at[keep], values[keep]
+    order = np.lexsort((at, -values))[:k]
+    return [(int(at[i]), float(values[i])) for i in order]
+
+
+def _above_threshold(scores: np.ndarray, k: int) -> np.ndarray:
+    """Increasing indices of positive scores that hold the ``k`` best, ties by index.
+
+    Any threshold that ``k`` scores reach keeps the ``k`` best; one estimated from a strided
+    sample (:data:`SAMPLE_STRIDE`) costs a pass over the scores instead of a sort of them. Of
+    the scores equal to the threshold only the first ones needed are kept, so a large group of
+    ties (products alike but for their id) stays out of the sort.
+    """
+    sample = scores[::SAMPLE_STRIDE]
+    rank = k // SAMPLE_STRIDE + SAMPLE_MARGIN
+    while rank < len(sample):
+        threshold = float(np.partition(sample, -rank)[-rank])
+        if threshold <= 0.0:
+            break
+        above = np.flatnonzero(scores >= threshold)
+        if len(above) >= k:
+            higher = scores[above] > threshold
+            missing = k - int(np.count_nonzero(higher))
+            if missing <= 0:
+                return above[higher]
+            return np.sort(np.concatenate([above[higher], above[~higher][:missing]]))
+        rank *= 4
+    return np.flatnonzero(scores > 0.0)

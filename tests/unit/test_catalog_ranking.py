@@ -212,3 +212,34 @@ def test_top_of_scored_positions_ranks_as_top_over_all_products() -> None:
         assert [p for p, _ in top_of(positions, scores, k, exclude, allowed)] == top(
             dense, k, exclude, allowed
         )
+
+
+def reference_top(scores: np.ndarray, k: int, exclude: list[int], allowed: np.ndarray | None) -> list[int]:
+    """The definition of :func:`top`: a full sort by score, then position."""
+    ranked = sorted(range(len(scores)), key=lambda p: (-scores[p], p))
+    return [p for p in ranked if scores[p] > 0 and p not in exclude and (allowed is None or allowed[p])][:k]
+
+
+def test_top_over_a_large_catalog_equals_a_full_sort_with_ties_and_filters() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(60):
+        n = int(rng.integers(300, 20_000))
+        levels = rng.choice([2, 5, 50, 10_000])  # few levels make large groups of ties
+        scores = (rng.integers(0, levels, n) / levels).astype(np.float32)
+        scores[rng.random(n) < rng.choice([0.0, 0.5, 0.99])] = 0.0
+        k = int(rng.choice([1, 10, 100, 700]))
+        exclude = [int(p) for p in rng.choice(n, int(rng.integers(0, 6)))]
+        allowed = rng.random(n) > rng.choice([0.1, 0.9]) if trial % 3 == 0 else None
+        assert top(scores, k, exclude, allowed) == reference_top(scores, k, exclude, allowed)
+
+
+def test_item_scores_equal_the_weighted_sum_of_the_parts_it_did_not_skip() -> None:
+    index = catalog()
+    parts = item_parts(index, None, [0])
+    for weights in ({"co_interaction": 0.0, "features": 0.7, "popularity": 0.3}, {"features": 0.0}):
+        fusion = ItemFusion(weights)
+        scores, used = item_scores(index, None, [0], fusion)
+        share = fusion.of(list(parts))
+        expected = sum(share[name] * values for name, values in parts.items())
+        np.testing.assert_allclose(scores, expected, rtol=1e-6)
+        assert used == [name for name in parts if share[name] > 0]

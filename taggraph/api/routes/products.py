@@ -8,7 +8,7 @@ from taggraph.api.deps import Count, GateDep, ProductIdPath, ServiceDep, in_memo
 from taggraph.api.schemas import HARD_MAX_K, Product, ProductTags, SimilarProducts
 from taggraph.api.security import Reader
 from taggraph.core.products import product_details, tags_of_product
-from taggraph.core.similar import similar_products
+from taggraph.core.similar import similar_products, unknown_to_catalog
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No product has this id."}}
@@ -33,6 +33,7 @@ async def get_product_tags(
 async def get_similar(
     product_id: ProductIdPath,
     service: ServiceDep,
+    gate: GateDep,
     _: Reader,
     k: Annotated[Count, Query(ge=1, le=HARD_MAX_K)] = 10,
 ) -> SimilarProducts:
@@ -46,4 +47,6 @@ async def get_similar(
     similar = await in_memory(
         similar_products, service, product_id, within(k, service.settings.api.max_k, "k")
     )
+    if similar is None:
+        similar = await gate.run(unknown_to_catalog, service.executor, product_id)
     return SimilarProducts.model_validate({"product_id": product_id, **vars(similar)})

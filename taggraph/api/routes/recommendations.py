@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from taggraph.api.deps import AnswersDep, ServiceDep, in_memory, within
+from taggraph.api.deps import AnswersDep, ServiceDep, in_memory, in_worker_thread, within
 from taggraph.api.schemas import (
     BatchedRecommendations,
     RecommendationBatch,
@@ -58,7 +58,7 @@ async def post_recommendation_batch(
     when newer ones are loaded meanwhile.
     """
     queries = [query_of(request, service) for request in batch.queries]
-    results = await in_memory(recommend_batch, service, queries)
+    results = await in_worker_thread(recommend_batch, service, queries)
     for answer in results:
         answers.answered(answer.method)
     return BatchedRecommendations.model_validate({"answers": results})

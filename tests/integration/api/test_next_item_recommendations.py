@@ -121,7 +121,7 @@ def test_tags_or_an_unknown_user_use_the_graph_ranking(client: TestClient) -> No
     ).json() == {"results": [], "method": "graph", "model": None}  # no item carries both
 
 
-def test_answers_say_how_they_were_made_and_are_counted(client: TestClient) -> None:
+def test_answers_say_how_they_were_made_and_are_counted(client: TestClient, trained: Path) -> None:
     before = client.get("/metrics").text
     by_model = client.post("/v1/recommendations", headers=READ, json={"user_id": "walk:w0", "k": 3}).json()
     assert by_model["method"] == "model" and by_model["model"].startswith("recommender-")
@@ -129,7 +129,10 @@ def test_answers_say_how_they_were_made_and_are_counted(client: TestClient) -> N
     by_graph = client.post(
         "/v1/recommendations", headers=READ, json={"product_ids": ["walk:3"], "k": 3}
     ).json()
-    assert by_graph["method"] == "graph" and by_graph["model"] == by_model["model"]  # the model took part
+    fitted = json.loads((trained / "recommender" / "recommender.json").read_text())["meta"]["serving"]
+    took_part = fitted["item_fusion"]["model"] > 0  # a part weighted 0 is not scored
+    assert by_graph["method"] == "graph"
+    assert by_graph["model"] == (by_model["model"] if took_part else None)
     assert {result["id"] for result in by_graph["results"][:2]} == {"walk:2", "walk:4"}  # its walk neighbours
     after = client.get("/metrics").text
 
