@@ -16,6 +16,7 @@ Neo4j included, shares this machine's cores, the load generator too.
 
 Usage:
     python bench/api.py [--concurrency 1 16 64] [--seconds 10] [--workers 1] [--endpoints ...]
+        [--results bench/results/api.json]
 Prints a table and writes bench/results/api.json.
 """
 
@@ -271,6 +272,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--endpoints", nargs="+", default=list(ENDPOINTS), choices=ENDPOINTS)
+    parser.add_argument("--results", type=Path, default=RESULTS, help="JSON to write")
     args = parser.parse_args()
     settings = Settings()
     rows = []
@@ -338,8 +340,8 @@ def main() -> int:
         )
     if skipped:
         print(f"skipped (model not loaded): {', '.join(skipped)}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(
         json.dumps(
             {
                 "products": len(serving.catalog),
@@ -367,7 +369,7 @@ def main() -> int:
         )
         + "\n"
     )
-    print(f"wrote {RESULTS}")
+    print(f"wrote {args.results}")
     return 0
 
 

@@ -397,8 +397,10 @@ def ingest_section(data: dict[str, Any], plots: Plots) -> list[str]:
 
 def api_section(data: dict[str, Any], plots: Plots) -> list[str]:
     """Latency and throughput of the HTTP service beside the same work in-process."""
+    workers = data.get("workers", 1)
+    command = "bench/api.py" if workers == 1 else f"bench/api.py --workers {workers}"
     parts = [
-        "## HTTP API (`bench/api.py`)",
+        f"## HTTP API (`{command}`)",
         f"{data.get('products', 0):,} products, {data.get('users', 0):,} users, "
         f"{data.get('workers', 1)} worker(s), {data.get('seconds', 0)} s per row, "
         f"{data.get('cores', '?')} cores ({data.get('cpu', 'CPU not recorded')}) shared with Neo4j and "
@@ -478,6 +480,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any], Plots], list[str]]] = {
     "review_loop": review_loop_section,
     "ingest": ingest_section,
     "api": api_section,
+    "api_two_workers": api_section,
     "review_page": review_page_section,
 }
 
