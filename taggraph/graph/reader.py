@@ -1,7 +1,11 @@
 """Read-side helpers over the executor: counts of the graph."""
 
+import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+
+from neo4j.time import DateTime
 
 from taggraph.graph.connection import GraphExecutor
 
@@ -75,3 +79,39 @@ def product_tags(executor: GraphExecutor, product_id: str) -> list[dict[str, Any
 
     """
     return executor.read("read/product_tags", product_id=product_id)
+
+
+def graph_fingerprint(executor: GraphExecutor) -> tuple[Counter[str], Counter[str]]:
+    """Every node and every relationship with its properties, as comparable text.
+
+    Two graphs with equal fingerprints hold the same nodes (labels and properties) and the same
+    relationships (type, the ids of both ends, properties). Times of day (``updated_at``,
+    ``text_changed_at``) count by their presence, not their value. Reads the whole graph: for
+    graphs of thousands of nodes, such as the demo's.
+
+    Returns:
+        Nodes and relationships, each as a count per canonical text.
+
+    """
+    nodes = Counter(
+        json.dumps([sorted(row["labels"]), _canonical(row["properties"])])
+        for row in executor.read("read/all_nodes")
+    )
+    relationships = Counter(
+        json.dumps([row["type"], row["start"], row["end"], _canonical(row["properties"])])
+        for row in executor.read("read/all_relationships")
+    )
+    return nodes, relationships
+
+
+def _canonical(properties: dict[str, Any]) -> list[tuple[str, Any]]:
+    def value(item: Any) -> Any:
+        if isinstance(item, DateTime):
+            return "<datetime>"
+        if isinstance(item, float):
+            return repr(item)
+        if isinstance(item, list):
+            return [value(element) for element in item]
+        return item
+
+    return sorted((key, value(item)) for key, item in properties.items())

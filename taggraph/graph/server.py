@@ -184,19 +184,32 @@ def _set_initial_password(settings: Neo4jSettings) -> None:
     password = settings.password.get_secret_value()
     if len(password) < 8:
         raise ServerError("TAGGRAPH_NEO4J_PASSWORD must have at least 8 characters for Neo4j 5")
+    result = admin(settings, "dbms", "set-initial-password", password)
+    if result.returncode != 0:
+        raise ServerError("could not set the initial password: " + result.stderr.strip()[-300:])
+
+
+def admin(settings: Neo4jSettings, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run ``neo4j-admin`` from the local server's jars on its home, with the server's heap.
+
+    Args:
+        settings: The local server.
+        *arguments: The command, such as ``dbms set-initial-password PASSWORD``.
+
+    Returns:
+        The finished process with its output.
+
+    """
     command = [
         _java(),
+        f"-Xmx{settings.heap}",
         "-cp",
         f"{settings.lib_dir}/*",
         f"-Dneo4j.home={settings.home}",
         _ADMIN_ENTRY_POINT,
-        "dbms",
-        "set-initial-password",
-        password,
+        *arguments,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, env=_environment(settings), check=False)
-    if result.returncode != 0:
-        raise ServerError("could not set the initial password: " + result.stderr.strip()[-300:])
+    return subprocess.run(command, capture_output=True, text=True, env=_environment(settings), check=False)
 
 
 def _has_databases(settings: Neo4jSettings) -> bool:

@@ -1,5 +1,6 @@
 """The ``taggraph`` command line: one clear line and a non-zero exit for every expected failure."""
 
+import errno
 import os
 import sys
 
@@ -28,6 +29,7 @@ app.add_typer(linker.app, name="linker")
 app.add_typer(gnn.app, name="gnn")
 app.add_typer(review.app, name="review")
 app.command(name="ingest")(ingest.ingest)
+app.command(name="load")(ingest.load)
 app.command(name="tag")(tagger.tag)
 app.command(name="extract")(extractor.extract)
 app.command(name="link")(linker.link)
@@ -78,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     except TaggraphError as error:
         errors.print(f"error: {error}", markup=False)
         return EXIT_ERROR
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+        name = str(error.filename)[:100]
+        errors.print(f"error: a path is too long for the file system: {name}...", markup=False)
+        return EXIT_USAGE
     except ValidationError as error:
         problems = "; ".join(
             f"{_variable(problem['loc'])} ({'.'.join(map(str, problem['loc']))}): {problem['msg']}"

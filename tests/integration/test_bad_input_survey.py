@@ -37,7 +37,17 @@ HOSTILE_TEXT = [
 ]
 BAD_NUMBERS = ["-1", "0", "ten", "", "NaN", "99999999999999999999999"]
 BAD_MINI_BATCHES = [n for n in BAD_NUMBERS if n != "0"]  # 0 is valid: full-graph training
-BAD_FILES = ["absent", "empty", "directory", "non_utf8", "binary", "huge_line", "hostile_name", "malformed"]
+BAD_FILES = [
+    "absent",
+    "empty",
+    "directory",
+    "non_utf8",
+    "binary",
+    "huge_line",
+    "hostile_name",
+    "too_long_name",
+    "malformed",
+]
 BAD_DIRS = ["absent", "empty", "a_file", "garbage", "unwritable"]
 BAD_SETTINGS = {
     "TAGGRAPH_NEO4J_BOLT_PORT": "70000",
@@ -103,6 +113,7 @@ def with_settings(*argv: str) -> list[Case]:
 CLI_CASES: dict[str, list[Case]] = {
     "ingest": [
         *with_text("ingest", "TEXT", "{file:catalog}"),
+        *with_text("ingest", "myntra", "TEXT"),
         *with_files("ingest", "myntra", "FILE", rows=True),
         *with_files("ingest", "flipkart", "FILE", rows=True),
         *with_files("ingest", "jsonl", "FILE", "--map", "id=sku", "--map", "name=title", rows=True),
@@ -114,6 +125,18 @@ CLI_CASES: dict[str, list[Case]] = {
         ),
         *with_numbers("ingest", "myntra", "{file:catalog}", "--batch-size", "NUMBER"),
         *with_dirs("ingest", "instacart", "DIR"),
+    ],
+    "load": [  # the test graph is not empty: every load is refused before anything is stopped
+        *with_text("load", "TEXT"),
+        *with_text("load", "TEXT={file:catalog}"),
+        *with_text("load", "myntra=TEXT"),
+        *with_files("load", "myntra=FILE"),
+        *with_dirs("load", "instacart=DIR"),
+        Case(("load", "myntra={file:catalog}", "myntra={file:catalog}")),
+        Case(("load", "myntra={file:catalog}")),
+        *with_numbers("load", "myntra={file:catalog}", "--threads", "NUMBER"),
+        *with_dirs("load", "myntra={file:catalog}", "--work-dir", "DIR", only=UNWRITABLE_DIRS),
+        *with_settings("load", "myntra={file:catalog}"),
     ],
     "tag": [
         *with_dirs("tag", "--model", "DIR"),
@@ -269,6 +292,7 @@ def inputs(
         "binary": root / "noise.bin",
         "huge_line": root / "huge.csv",
         "hostile_name": root / "x'}) DETACH DELETE n; $(touch pwned).csv",
+        "too_long_name": root / ("a" * 5000 + ".csv"),
         "malformed": root / "malformed.jsonl",
         "catalog": root / "catalog.csv",
         "generated": root / "generated.jsonl",

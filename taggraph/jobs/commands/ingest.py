@@ -1,4 +1,7 @@
-"""``taggraph ingest SOURCE PATH``: a catalog file into the graph, bad rows into a rejects file."""
+"""``taggraph ingest SOURCE PATH``: a catalog file into the graph, bad rows into a rejects file.
+
+``taggraph load SOURCE=PATH ...``: the first load of an empty graph through the bulk importer.
+"""
 
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +15,14 @@ from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.commands.runtime import (
     JsonOption,
     console,
+    existing_input,
     json_mode,
     open_graph,
     print_json,
     print_table,
     settings_of,
 )
+from taggraph.jobs.ingest.bulk import bulk_load
 from taggraph.jobs.ingest.run import IngestReport, run_ingest
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.registry import SOURCES, build_source
@@ -54,8 +59,7 @@ def ingest(
     settings = settings_of(ctx)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
-    if not path.exists():
-        raise InputError(f"no such file or folder: {path}")
+    existing_input(path)
     context = SourceContext.from_settings(settings.ingest, load_pseudonymiser(settings))
     reader = build_source(source, context, path, mapping, source_name, category_separator)
     reader.check(path)
@@ -118,3 +122,77 @@ def _print_report(report: IngestReport) -> None:
     )
     if report.rejected:
         console.print(f"rejected rows and reasons: {report.rejects_path}")
+
+
+def load(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[str], typer.Argument(help=f"SOURCE=PATH, one per source; sources: {', '.join(SOURCES)}.")
+    ],
+    threads: Annotated[int, typer.Option(min=1, max=256, help="Bulk importer threads.")] = 2,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder of the importer's CSV tables (default: TAGGRAPH_STATE_DIR/import)."),
+    ] = None,
+    rejects_dir: Annotated[
+        Path | None, typer.Option(help="Folder of the rejects files (default: TAGGRAPH_REJECTS_DIR).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """First load of an empty local graph through Neo4j's bulk importer, several sources at once.
+
+    Rows are validated and rejected as `taggraph ingest` does; the local server is stopped for
+    the import and started again with its schema. A database that holds anything is refused.
+    """
+    json_mode(as_json)
+    settings = settings_of(ctx)
+    context = SourceContext.from_settings(settings.ingest, load_pseudonymiser(settings))
+    sources = []
+    for item in inputs:
+        name, separator, raw_path = item.partition("=")
+        if not separator or not raw_path:
+            raise InputError(f"{item!r} is not SOURCE=PATH")
+        if name not in SOURCES:
+            raise InputError(f"unknown source {name!r}; choose one of {', '.join(SOURCES)}")
+        path = existing_input(Path(raw_path))
+        reader = build_source(name, context, path)
+        reader.check(path)
+        sources.append((reader, path))
+    if len({reader.name for reader, _ in sources}) < len(sources):
+        raise InputError("each source may be given once (its rejects file is named after it)")
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("read and validate", rate=0.0)
+        report = bulk_load(
+            settings.neo4j,
+            sources,
+            work_dir or settings.state_dir / "import",
+            rejects_dir or settings.rejects_dir,
+            threads,
+            on_rows=lambda rows: progress.advance(task, rows),
+        )
+    counted = ("input", "accepted", "rejected", "products", "interactions")
+    summary = {
+        "sources": {
+            ingest.source: {key: getattr(ingest, key) for key in counted}
+            | {"rejects_path": str(ingest.rejects_path)}
+            for ingest in report.ingests
+        },
+        **{key: getattr(report, key) for key in ("nodes", "relationships", "parse_s", "import_s", "total_s")},
+    }
+    if as_json:
+        print_json(summary)
+        return
+    rows = [(ingest.source, *(getattr(ingest, key) for key in counted)) for ingest in report.ingests]
+    print_table(("source", *counted), rows)
+    products = sum(ingest.products for ingest in report.ingests)
+    console.print(
+        f"{report.nodes:,} nodes and {report.relationships:,} relationships loaded in {report.total_s:.1f} s "
+        f"({products / report.total_s:,.0f} products/s; the importer itself {report.import_s:.1f} s)"
+    )

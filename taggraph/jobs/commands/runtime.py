@@ -3,12 +3,14 @@
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from taggraph.errors import InputError
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.settings import Neo4jSettings, Settings
 
@@ -81,3 +83,19 @@ def _cell(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def existing_input(path: Path) -> Path:
+    """``path`` if a file or folder is there.
+
+    Raises:
+        InputError: If nothing is there, or the name cannot be a path on this file system.
+
+    """
+    try:
+        present = path.exists()
+    except OSError as error:  # such as a name too long
+        raise InputError(f"cannot open {str(path)[:100]!r}: {error.strerror}") from error
+    if not present:
+        raise InputError(f"no such file or folder: {path}")
+    return path

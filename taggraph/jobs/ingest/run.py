@@ -2,14 +2,14 @@
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.checkpoint import Checkpoint
 from taggraph.jobs.ingest.fingerprint import input_fingerprint
-from taggraph.jobs.ingest.records import ProductRecord, SourceRow
+from taggraph.jobs.ingest.records import ProductRecord, Record, SourceRow
 from taggraph.jobs.ingest.rejects import RejectsFile
 from taggraph.jobs.ingest.sink import GraphSink
 from taggraph.jobs.ingest.sources.base import Source
@@ -112,28 +112,52 @@ def run_ingest(
     checkpoint = Checkpoint(state_dir / f"{input_fingerprint(source.name, path, options or [])}.json")
     sink = GraphSink(writer, checkpoint, batch_size)
     report.resumed_after = sink.skip
-    duplicates = _Duplicates()
     with RejectsFile(report.rejects_path) as rejects:
-        for row in source.rows(path):
-            counts = report.files.setdefault(row.file, FileCounts())
-            counts.input += 1
-            if not row.rejected:
-                reason = duplicates.reason(row)
-                if reason is not None:
-                    row = SourceRow(row.file, row.number, reason=reason, raw=row.raw)
-            if row.rejected:
-                counts.rejected += 1
-                rejects.add(row)
-            else:
-                counts.accepted += 1
-                for record in row.records:
-                    if isinstance(record, ProductRecord):
-                        report.products += 1
-                    else:
-                        report.interactions += 1
-                    sink.add(record)
-            if on_rows is not None:
-                on_rows(1)
+        for record in accepted_records(source, path, report, rejects, on_rows):
+            sink.add(record)
         sink.finish()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def accepted_records(
+    source: Source,
+    path: Path,
+    report: IngestReport,
+    rejects: RejectsFile,
+    on_rows: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    """The records of every accepted row of ``path``, in input order; the other rows to ``rejects``.
+
+    A row is rejected by its source (with the source's reason) or as a duplicate of an earlier
+    product. Every row is counted in ``report`` once, as accepted or rejected.
+
+    Args:
+        source: The source format.
+        path: Input file or folder.
+        report: Counts rows per file, products and interactions.
+        rejects: Where rejected rows go.
+        on_rows: Called with the number of rows read since the last call.
+
+    """
+    duplicates = _Duplicates()
+    for row in source.rows(path):
+        counts = report.files.setdefault(row.file, FileCounts())
+        counts.input += 1
+        if not row.rejected:
+            reason = duplicates.reason(row)
+            if reason is not None:
+                row = SourceRow(row.file, row.number, reason=reason, raw=row.raw)
+        if row.rejected:
+            counts.rejected += 1
+            rejects.add(row)
+        else:
+            counts.accepted += 1
+            for record in row.records:
+                if isinstance(record, ProductRecord):
+                    report.products += 1
+                else:
+                    report.interactions += 1
+                yield record
+        if on_rows is not None:
+            on_rows(1)

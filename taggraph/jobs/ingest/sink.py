@@ -153,7 +153,11 @@ def _facts_row(product: ProductRecord) -> dict[str, Any]:
 
 
 def _distinct(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return list({row["id"]: row for row in rows}.values())
+    """The first row of each id: the first spelling read names an entity, whatever the batch size."""
+    first: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        first.setdefault(row["id"], row)
+    return list(first.values())
 
 
 def _tag_rows(products: list[ProductRecord]) -> list[dict[str, Any]]:
