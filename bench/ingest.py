@@ -1,8 +1,20 @@
-"""Ingest throughput: the batched writer on the full Myntra and Flipkart files, and a naive
-writer (one statement per transaction) on a 2,000-row slice, in one run against an empty graph.
+"""Ingest throughput, both paths, in one run on the same files against the local Neo4j:
 
-Usage (empties the configured database first, so it asks for --clear):
-    python bench/ingest.py --clear [--data ../shared/data/catalog]
+- incremental (`taggraph ingest`, UNWIND ... MERGE batches) on the full Myntra and Flipkart files,
+  each into an empty graph;
+- bulk (`taggraph load`: parse, validate, write the importer's CSV tables, stop the server,
+  `neo4j-admin database import full`, start it, create the schema) over Myntra + Flipkart +
+  Instacart, and the importer alone on the same tables written beforehand;
+- the naive writer (one statement per transaction) on a 2,000-row slice;
+- a scale row: --scale synthetic products (a CSV with name, description, price, a three-level
+  category, a brand and three tag kinds) and as many interactions, through both paths, with
+  the time, the peak resident memory of this process and Neo4j's store size.
+
+The benchmark empties the configured database (so it asks for --clear); it must be a local server
+that `taggraph neo4j` runs, since the bulk path stops and starts it.
+
+Usage:
+    python bench/ingest.py --clear [--data ../shared/data/catalog] [--scale 1000000]
 Prints a table and writes bench/results/ingest.json.
 """
 
@@ -10,75 +22,244 @@ import argparse
 import json
 import os
 import platform
-import resource
+import random
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
+import psutil
+
 from taggraph.core.identity import Pseudonymiser
+from taggraph.graph import server
+from taggraph.graph.bulk_import import import_full
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.reader import graph_stats
 from taggraph.graph.schema import apply_schema, clear_graph
 from taggraph.graph.writer import BatchWriter
+from taggraph.jobs.ingest.bulk import bulk_load
 from taggraph.jobs.ingest.records import ProductRecord
 from taggraph.jobs.ingest.run import run_ingest
 from taggraph.jobs.ingest.sink import batch_steps, category_rows
 from taggraph.jobs.ingest.sources.base import Source, SourceContext
 from taggraph.jobs.ingest.sources.flipkart import FlipkartSource
+from taggraph.jobs.ingest.sources.instacart import InstacartSource
+from taggraph.jobs.ingest.sources.mapped import ColumnMapping, MappedSource
 from taggraph.jobs.ingest.sources.myntra import MyntraSource
-from taggraph.settings import Settings
+from taggraph.jobs.ingest.sources.sequences import SequenceSource
+from taggraph.settings import Neo4jSettings, Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api import cpu_model  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
+SYNTHETIC_MAPPING = [
+    "id=id",
+    "name=name",
+    "description=description",
+    "price=price",
+    "category=category",
+    "brand=brand",
+    "tag:colour=colour",
+    "tag:material=material",
+    "tag:season=season",
+]
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+@contextmanager
+def peak_rss() -> Iterator[dict[str, float]]:
+    """Samples this process's resident memory every 0.1 s; ``["mb"]`` holds the peak after the block."""
+    process, peak, done = psutil.Process(), {"mb": 0.0}, threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak["mb"] = max(peak["mb"], process.memory_info().rss / 2**20)
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
 
 
-def batched_run(executor: GraphExecutor, source: Source, path: Path, work: Path, batch: int) -> dict:
-    before = graph_stats(executor)
-    report = run_ingest(source, path, BatchWriter(executor, batch), work / "rejects", work / "state", batch)
-    after = graph_stats(executor)
-    relationships = after.relationship_total - before.relationship_total
+def store_mb(settings: Neo4jSettings) -> float:
+    """Neo4j's store and transaction logs of the database, in MiB."""
+    data = settings.home / "data"
+    folders = [data / "databases" / settings.database, data / "transactions" / settings.database]
+    files = [path for folder in folders if folder.is_dir() for path in folder.rglob("*") if path.is_file()]
+    return sum(path.stat().st_size for path in files) / 2**20
+
+
+@contextmanager
+def connected(settings: Neo4jSettings) -> Iterator[GraphExecutor]:
+    """A driver for one run: a bulk import replaces the database and the transaction ids that a
+    longer-lived driver's bookmarks would wait for."""
+    with create_driver(settings) as driver:
+        yield GraphExecutor.from_settings(driver, settings)
+
+
+def emptied(settings: Neo4jSettings) -> None:
+    with connected(settings) as executor:
+        clear_graph(executor)
+
+
+def incremental_run(
+    settings: Neo4jSettings, inputs: list[tuple[Source, Path]], work: Path, batch: int, label: str
+) -> dict:
+    """``taggraph ingest`` of each input in turn into an empty graph."""
+    emptied(settings)
+    with connected(settings) as executor, peak_rss() as peak:
+        started = time.perf_counter()
+        products = 0
+        for source, path in inputs:
+            report = run_ingest(
+                source, path, BatchWriter(executor, batch), work / "rejects", work / "state", batch
+            )
+            products += report.products
+        seconds = time.perf_counter() - started
+        relationships = graph_stats(executor).relationship_total
     return {
-        "writer": f"batched (UNWIND, {batch} rows a transaction)",
-        "file": path.name,
-        "rows": report.input,
-        "products": report.products,
+        "writer": f"incremental (UNWIND, {batch} rows a transaction)",
+        "file": label,
+        "products": products,
         "relationships": relationships,
-        "seconds": report.seconds,
-        "products_per_s": report.products / report.seconds,
-        "relationships_per_s": relationships / report.seconds,
+        "seconds": seconds,
+        "products_per_s": products / seconds,
+        "relationships_per_s": relationships / seconds,
+        "peak_rss_mb_python": peak["mb"],
     }
 
 
-def naive_run(executor: GraphExecutor, source: Source, path: Path, rows: int) -> dict:
+def bulk_run(
+    settings: Neo4jSettings,
+    inputs: list[tuple[Source, Path]],
+    work: Path,
+    threads: int,
+    label: str,
+) -> dict:
+    """``taggraph load`` into an empty graph, then the importer alone on the tables it wrote."""
+    emptied(settings)
+    with peak_rss() as peak:
+        report = bulk_load(settings, inputs, work / "tables", work / "rejects", threads)
+    products = sum(ingest.products for ingest in report.ingests)
+    server.stop(settings)
+    started = time.perf_counter()
+    import_full(settings, report.tables, threads)
+    alone_s = time.perf_counter() - started
+    server.start(settings)
+    return {
+        "writer": f"bulk (neo4j-admin import, {threads} threads)",
+        "file": label,
+        "products": products,
+        "relationships": report.relationships,
+        "seconds": report.total_s,
+        "products_per_s": products / report.total_s,
+        "relationships_per_s": report.relationships / report.total_s,
+        "parse_and_tables_s": report.parse_s,
+        "import_s": report.import_s,
+        "import_alone_s": alone_s,
+        "import_alone_products_per_s": products / alone_s,
+        "peak_rss_mb_python": peak["mb"],
+        "store_mb_neo4j": store_mb(settings),
+    }
+
+
+def naive_run(settings: Neo4jSettings, source: Source, path: Path, rows: int) -> dict:
     """One statement per transaction: every node and edge of a product is its own commit."""
+    emptied(settings)
     records = [
         record
         for row in islice(source.rows(path), rows)
         for record in row.records
         if isinstance(record, ProductRecord)
     ]
-    before = graph_stats(executor)
-    started = time.perf_counter()
-    for record in records:
-        for name, step_rows in batch_steps([record], [], category_rows([record])):
-            for step_row in step_rows:
-                executor.write(name, rows=[step_row])
-    seconds = time.perf_counter() - started
-    relationships = graph_stats(executor).relationship_total - before.relationship_total
+    with connected(settings) as executor:
+        started = time.perf_counter()
+        for record in records:
+            for name, step_rows in batch_steps([record], [], category_rows([record])):
+                for step_row in step_rows:
+                    executor.write(name, rows=[step_row])
+        seconds = time.perf_counter() - started
+        relationships = graph_stats(executor).relationship_total
     return {
         "writer": "naive (one statement a transaction)",
         "file": f"{path.name}[:{rows}]",
-        "rows": rows,
         "products": len(records),
         "relationships": relationships,
         "seconds": seconds,
         "products_per_s": len(records) / seconds,
         "relationships_per_s": relationships / seconds,
     }
+
+
+def first_rows(source: Path, rows: int, target: Path) -> Path:
+    """The header and the first ``rows`` rows of the CSV ``source``, written to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with source.open(encoding="utf-8") as lines:
+        target.write_text("".join(islice(lines, rows + 1)), encoding="utf-8")
+    return target
+
+
+def synthetic_catalog(folder: Path, products: int, seed: int = 0) -> tuple[Path, Path]:
+    """A CSV of ``products`` products and a sequence file of about as many interactions on them.
+
+    Returns:
+        The CSV (source name ``synth``) and the sequences (``synth.txt``, products ``synth:<id>``).
+
+    """
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    words = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti") for b in "aeiouxyz"]
+    colours, materials, seasons = (
+        [f"c{i}" for i in range(40)],
+        [f"m{i}" for i in range(25)],
+        ["a", "b", "c", "d"],
+    )
+    catalog = folder / "synth.csv"
+    with catalog.open("w", encoding="utf-8") as out:
+        out.write("id,name,description,price,category,brand,colour,material,season\n")
+        for item in range(products):
+            name = " ".join(rng.choices(words, k=5))
+            description = " ".join(rng.choices(words, k=30))
+            category = f"d{item % 7}>a{item % 61}>t{item % 401}"
+            out.write(
+                f"{item},{name},{description},{rng.randint(1, 50_000) / 100},{category},b{item % 3001},"
+                f"{rng.choice(colours)},{rng.choice(materials)},{rng.choice(seasons)}\n"
+            )
+    sequences = folder / "synth.txt"
+    with sequences.open("w", encoding="utf-8") as out:
+        for user in range(products // 10):
+            out.write(f"u{user} " + " ".join(str(rng.randrange(products)) for _ in range(10)) + "\n")
+    (folder / "synth_item2attributes.json").write_text("{}")
+    return catalog, sequences
+
+
+def scale_rows(
+    settings: Neo4jSettings,
+    executor: GraphExecutor,
+    context: SourceContext,
+    work: Path,
+    args: argparse.Namespace,
+) -> list[dict]:
+    catalog, sequences = synthetic_catalog(work / "synthetic", args.scale)
+    mapped = MappedSource(context, "csv", ColumnMapping.parse(SYNTHETIC_MAPPING), "synth", ">")
+    inputs: list[tuple[Source, Path]] = [(mapped, catalog), (SequenceSource(context), sequences)]
+    label = f"synthetic {args.scale:,} products + interactions"
+    bulk = bulk_run(settings, inputs, work / "scale-bulk", args.threads, label)
+    incremental = incremental_run(settings, inputs, work / "scale-incremental", args.batch_size, label)
+    incremental["store_mb_neo4j"] = store_mb(settings)
+    return [bulk, incremental]
+
+
+def announced(step: str, call: Callable[[], dict]) -> dict:
+    print(f"... {step}", flush=True)
+    return call()
 
 
 def main() -> int:
@@ -89,65 +270,84 @@ def main() -> int:
     parser.add_argument(
         "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/catalog"
     )
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=Settings().ingest.batch_size)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--naive-rows", type=int, default=2000)
+    parser.add_argument("--scale", type=int, default=1_000_000, help="synthetic products (0: no scale row)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/taggraph-bench-ingest"))
     args = parser.parse_args()
     if not args.clear:
         parser.error("this benchmark empties the configured database: pass --clear")
     settings = Settings().neo4j
     context = SourceContext(Pseudonymiser(b"benchmark-key-0123456789abcdef"))
-    results = []
-    with create_driver(settings) as driver:
-        executor = GraphExecutor.from_settings(driver, settings)
+    myntra = (MyntraSource(context), args.data / "myntra_styles.csv")
+    flipkart = (FlipkartSource(context), args.data / "flipkart_20k.csv")
+    instacart = (InstacartSource(context), args.data / "instacart")
+    server.start(settings)
+    with connected(settings) as executor:
         executor.verify()
         apply_schema(executor)
-        clear_graph(executor)
-        started = time.perf_counter()
-        results.append(
-            batched_run(
-                executor, MyntraSource(context), args.data / "myntra_styles.csv", args.work, args.batch_size
-            )
-        )
-        results.append(
-            batched_run(
-                executor, FlipkartSource(context), args.data / "flipkart_20k.csv", args.work, args.batch_size
-            )
-        )
-        total_seconds = time.perf_counter() - started
-        clear_graph(executor)
-        results.append(
-            naive_run(executor, MyntraSource(context), args.data / "myntra_styles.csv", args.naive_rows)
-        )
-    products = results[0]["products"] + results[1]["products"]
-    relationships = results[0]["relationships"] + results[1]["relationships"]
+    warm_up = first_rows(myntra[1], 5000, args.work / "warm-up.csv")  # a server that has run a while
+    incremental_run(settings, [(MyntraSource(context), warm_up)], args.work / "warm-up", args.batch_size, "")
+    runs = [
+        announced(
+            "incremental myntra",
+            lambda: incremental_run(
+                settings, [myntra], args.work / "myntra", args.batch_size, myntra[1].name
+            ),
+        ),
+        announced(
+            "incremental flipkart",
+            lambda: incremental_run(
+                settings, [flipkart], args.work / "flipkart", args.batch_size, flipkart[1].name
+            ),
+        ),
+        announced(
+            "bulk",
+            lambda: bulk_run(
+                settings,
+                [myntra, flipkart, instacart],
+                args.work / "bulk",
+                args.threads,
+                "myntra + flipkart + instacart",
+            ),
+        ),
+        announced("naive", lambda: naive_run(settings, MyntraSource(context), myntra[1], args.naive_rows)),
+    ]
+    if args.scale:
+        runs += scale_rows(settings, context, args.work, args)
+    emptied(settings)
+    bulk = runs[2]
     summary = {
-        "products_per_s_both_files": products / total_seconds,
-        "relationships_per_s_both_files": relationships / total_seconds,
-        "batched_over_naive_products_per_s": results[0]["products_per_s"] / results[2]["products_per_s"],
-        "peak_rss_mb_python": peak_rss_mb(),
+        "bulk_products_per_s": bulk["products_per_s"],
+        "bulk_relationships_per_s": bulk["relationships_per_s"],
+        "bulk_import_alone_products_per_s": bulk["import_alone_products_per_s"],
+        "bulk_import_in_load_over_alone": bulk["import_alone_s"] / bulk["import_s"],
+        "incremental_products_per_s": {run["file"]: run["products_per_s"] for run in runs[:2]},
+        "bulk_over_incremental_myntra": bulk["products_per_s"] / runs[0]["products_per_s"],
+        "incremental_over_naive_myntra": runs[0]["products_per_s"] / runs[3]["products_per_s"],
     }
-    print(
-        f"{'writer':<42} {'file':<26} {'products':>9} {'rels':>9} {'s':>8} {'products/s':>11} {'rels/s':>9}"
-    )
-    for row in results:
+    if args.scale:
+        summary["scale_bulk_over_incremental_seconds"] = runs[5]["seconds"] / runs[4]["seconds"]
+    print(f"{'writer':<42} {'file':<36} {'products':>9} {'rels':>10} {'s':>8} {'products/s':>11}")
+    for row in runs:
         print(
-            f"{row['writer']:<42} {row['file']:<26} {row['products']:>9,} {row['relationships']:>9,} "
-            f"{row['seconds']:>8.1f} {row['products_per_s']:>11,.0f} {row['relationships_per_s']:>9,.0f}"
+            f"{row['writer']:<42} {row['file']:<36} {row['products']:>9,} {row['relationships']:>10,} "
+            f"{row['seconds']:>8.1f} {row['products_per_s']:>11,.0f}"
         )
-    for key, value in summary.items():
-        print(f"{key}: {value:,.1f}")
+    print(json.dumps(summary, indent=1))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
             {
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version()},
                 "settings": {
                     "batch_size": args.batch_size,
+                    "threads": args.threads,
                     "heap": settings.heap,
                     "pagecache": settings.pagecache,
                 },
-                "runs": results,
+                "runs": runs,
                 "summary": summary,
             },
             indent=2,

@@ -7,6 +7,7 @@ ever. :class:`HeaderDeadline` gives every request ``api.header_timeout_s`` from 
 """
 
 import asyncio
+import os
 from typing import Any
 
 import h11
@@ -89,10 +90,13 @@ def uvicorn_options(api: ApiSettings) -> dict[str, Any]:
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve the API on ``host:port`` until interrupted.
 
-    One worker serves ``settings``; several each import the factory, which reads the settings.
+    One worker serves ``settings``; several each import the factory, which reads the settings
+    (``api.workers`` among them: the workers share the cores for their text models).
     """
     from taggraph.api.app import create_app
 
+    settings = settings.model_copy(update={"api": settings.api.model_copy(update={"workers": workers})})
+    os.environ["TAGGRAPH_API_WORKERS"] = str(workers)  # worker processes read their settings anew
     app: Any = create_app(settings) if workers == 1 else "taggraph.api.app:create_app"
     uvicorn.run(
         app,

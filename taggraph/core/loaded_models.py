@@ -135,7 +135,7 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     import torch
 
     torch.set_num_threads(settings.api.torch_threads)
-    text_threads = settings.api.text_model_threads or os.cpu_count() or 1
+    text_threads = settings.api.text_model_threads or max(1, (os.cpu_count() or 1) // settings.api.workers)
     models = LoadedModels()
     models_dir = settings.models_dir
     tagger_root = models_dir / "tagger"

@@ -128,9 +128,11 @@ class LoadReport:
         import_s: Seconds of the importer itself.
         total_s: Seconds from start to a server answering with its schema.
         summary: The importer's last lines of output.
+        tables: The importer's tables (kept in the work folder).
 
     """
 
+    tables: ImportTables
     ingests: list[IngestReport] = field(default_factory=list)
     nodes: int = 0
     relationships: int = 0
@@ -170,9 +172,9 @@ def bulk_load(
     _check_local(settings)
     server.start(settings)
     _check_empty(settings)
-    report = LoadReport()
     loaded_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    with ImportTables(work_dir) as tables:
+    report = LoadReport(ImportTables(work_dir))
+    with report.tables as tables:
         sink = BulkSink(tables, loaded_at)
         for source, path in inputs:
             ingest = IngestReport(source.name, path, rejects_dir / f"{source.name}.rejects.jsonl")
