@@ -242,7 +242,6 @@ def synthetic_catalog(folder: Path, products: int, seed: int = 0) -> tuple[Path,
 
 def scale_rows(
     settings: Neo4jSettings,
-    executor: GraphExecutor,
     context: SourceContext,
     work: Path,
     args: argparse.Namespace,
@@ -251,9 +250,9 @@ def scale_rows(
     mapped = MappedSource(context, "csv", ColumnMapping.parse(SYNTHETIC_MAPPING), "synth", ">")
     inputs: list[tuple[Source, Path]] = [(mapped, catalog), (SequenceSource(context), sequences)]
     label = f"synthetic {args.scale:,} products + interactions"
-    bulk = bulk_run(settings, inputs, work / "scale-bulk", args.threads, label)
     incremental = incremental_run(settings, inputs, work / "scale-incremental", args.batch_size, label)
     incremental["store_mb_neo4j"] = store_mb(settings)
+    bulk = bulk_run(settings, inputs, work / "scale-bulk", args.threads, label)  # replaces the store
     return [bulk, incremental]
 
 

@@ -3,6 +3,7 @@
 ``taggraph load SOURCE=PATH ...``: the first load of an empty graph through the bulk importer.
 """
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from taggraph.errors import InputError
 from taggraph.graph.writer import BatchWriter
 from taggraph.jobs.commands.runtime import (
     JsonOption,
+    RejectsDirOption,
     console,
     existing_input,
     json_mode,
@@ -45,9 +47,7 @@ def ingest(
     batch_size: Annotated[
         int | None, typer.Option(min=1, max=100_000, help="Rows per write transaction.")
     ] = None,
-    rejects_dir: Annotated[
-        Path | None, typer.Option(help="Folder of the rejects file (default: TAGGRAPH_REJECTS_DIR).")
-    ] = None,
+    rejects_dir: RejectsDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest a catalog: products, categories, brands, catalog tags and interactions.
@@ -129,14 +129,14 @@ def load(
     inputs: Annotated[
         list[str], typer.Argument(help=f"SOURCE=PATH, one per source; sources: {', '.join(SOURCES)}.")
     ],
-    threads: Annotated[int, typer.Option(min=1, max=256, help="Bulk importer threads.")] = 2,
+    threads: Annotated[
+        int | None, typer.Option(min=1, max=256, help="Bulk importer threads (default: one per core).")
+    ] = None,
     work_dir: Annotated[
         Path | None,
         typer.Option(help="Folder of the importer's CSV tables (default: TAGGRAPH_STATE_DIR/import)."),
     ] = None,
-    rejects_dir: Annotated[
-        Path | None, typer.Option(help="Folder of the rejects files (default: TAGGRAPH_REJECTS_DIR).")
-    ] = None,
+    rejects_dir: RejectsDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """First load of an empty local graph through Neo4j's bulk importer, several sources at once.
@@ -174,7 +174,7 @@ def load(
             sources,
             work_dir or settings.state_dir / "import",
             rejects_dir or settings.rejects_dir,
-            threads,
+            threads or os.cpu_count() or 1,
             on_rows=lambda rows: progress.advance(task, rows),
         )
     counted = ("input", "accepted", "rejected", "products", "interactions")

@@ -48,6 +48,9 @@ wide = Console(width=10_000, highlight=False, emoji=False)  # to a file or pipe:
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the result as one JSON document, without tables or progress.")
 ]
+RejectsDirOption = Annotated[
+    Path | None, typer.Option(help="Folder of the rejects files (default: TAGGRAPH_REJECTS_DIR).")
+]
 
 
 def json_mode(enabled: bool) -> None:
