@@ -189,9 +189,11 @@ def bulk_load(
     if not server.stop(settings):
         raise ServerError("the local Neo4j stopped before the import could begin")
     imported = time.perf_counter()
-    report.summary = import_full(settings, tables, threads)
-    report.import_s = time.perf_counter() - imported
-    server.start(settings)
+    try:
+        report.summary = import_full(settings, tables, threads)
+    finally:  # the server runs again whether or not the import went through
+        report.import_s = time.perf_counter() - imported
+        server.start(settings)
     with create_driver(settings) as driver:
         apply_schema(GraphExecutor.from_settings(driver, settings))
     report.total_s = time.perf_counter() - started
