@@ -4,6 +4,7 @@
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,30 @@ from taggraph.jobs.ingest.bulk import bulk_load
 from taggraph.jobs.ingest.run import IngestReport, run_ingest
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.registry import SOURCES, build_source
+
+
+def rows_progress() -> Progress:
+    """A progress display of rows read and their rate (tasks from :func:`rows_advancer`)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def rows_advancer(progress: Progress, description: str) -> Callable[[int], None]:
+    """A new task of ``progress``, and the function that adds rows to it and updates its rate."""
+    task = progress.add_task(description, rate=0.0)
+
+    def advance(rows: int) -> None:
+        progress.advance(task, rows)
+        progress.update(task, rate=progress.tasks[task].speed or 0.0)
+
+    return advance
 
 
 def ingest(
@@ -67,21 +92,8 @@ def ingest(
     options = [*(mapping or []), category_separator]
     with open_graph(settings.neo4j) as executor:
         writer = BatchWriter(executor, size)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]{task.description}"),
-            TextColumn("{task.completed:,} rows"),
-            TextColumn("{task.fields[rate]:,.0f} rows/s"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as progress:
-            task = progress.add_task(f"ingest {reader.name}", rate=0.0)
-
-            def advance(rows: int) -> None:
-                progress.advance(task, rows)
-                speed = progress.tasks[task].speed
-                progress.update(task, rate=speed or 0.0)
+        with rows_progress() as progress:
+            advance = rows_advancer(progress, f"ingest {reader.name}")
 
             report = run_ingest(
                 reader,
@@ -160,22 +172,15 @@ def load(
         sources.append((reader, path))
     if len({reader.name for reader, _ in sources}) < len(sources):
         raise InputError("each source may be given once (its rejects file is named after it)")
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("read and validate", rate=0.0)
+    with rows_progress() as progress:
+        advance = rows_advancer(progress, "read and validate")
         report = bulk_load(
             settings.neo4j,
             sources,
             work_dir or settings.state_dir / "import",
             rejects_dir or settings.rejects_dir,
             threads or os.cpu_count() or 1,
-            on_rows=lambda rows: progress.advance(task, rows),
+            on_rows=advance,
         )
     counted = ("input", "accepted", "rejected", "products", "interactions")
     summary = {
