@@ -9,10 +9,15 @@ load generator is a minimal asyncio HTTP/1.1 client in this process (keep-alive 
 wrk uses), with `concurrency` connections each keeping one request in flight, for --seconds after
 a short warm-up. Requests draw at random from 5,000 products, their tag pairs, 5,000 Beauty
 users, and product names for the text routes (repeats happen, as in real traffic; the text
-routes cache repeated queries). The in-process rows run what the route runs without HTTP: the
+routes cache repeated queries); the tags_search_new row asks a new search every time (two words
+drawn from the names' vocabulary), so every request runs the encoder. The in-process rows run what the route runs without HTTP: the
 Cypher statement through the driver for /products/{id}/tags, the core ranking function over a
 catalog read in this process for the in-memory routes, from `concurrency` threads. Everything,
 Neo4j included, shares this machine's cores, the load generator too.
+
+Before the load, the text runtime rows time the linker's encoder on a batch of 16 product names
+in PyTorch and in ONNX Runtime, alone and beside a busy Python thread (what a service's event
+loop is while it answers other requests): the measurement behind TAGGRAPH_API_TEXT_RUNTIME.
 
 Usage:
     python bench/api.py [--concurrency 1 16 64] [--seconds 10] [--workers 1] [--endpoints ...]
@@ -53,6 +58,8 @@ SERVICE_LOG = Path("/tmp/taggraph-bench-api-serve.log")
 SAMPLE = 5000
 BATCH_USERS = 100
 BATCH_CONCURRENCY = 4
+BATCH_TEXTS = 16
+"""Texts per encoder batch in the text runtime rows: 16 clients' searches answered together."""
 READY_IN_A_ROW = 10
 """Ready answers in a row, per worker, before the load starts (each worker loads on its own)."""
 ENDPOINTS = (
@@ -62,6 +69,7 @@ ENDPOINTS = (
     "rec_tags",
     "rec_user",
     "tags_search",
+    "tags_search_new",
     "tag_text",
     "batch_users",
 )
@@ -87,6 +95,7 @@ class Workload:
         self.names = [
             catalog.names[catalog.position[p]] for p in self.products if catalog.names[catalog.position[p]]
         ]
+        self.words = sorted({word for name in self.names for word in name.split()})
 
     def request(self, name: str, rng: random.Random) -> Request:
         """One HTTP request of endpoint ``name``."""
@@ -104,6 +113,9 @@ class Workload:
         if name == "tags_search":
             words = rng.choice(self.names).split()
             return "GET", "/v1/tags/search?" + httpx.QueryParams({"q": " ".join(words[-2:])}).__str__(), None
+        if name == "tags_search_new":
+            query = " ".join(rng.sample(self.words, 2))
+            return "GET", "/v1/tags/search?" + httpx.QueryParams({"q": query}).__str__(), None
         if name == "tag_text":
             return "POST", "/v1/tag", {"title": rng.choice(self.names), "source": "myntra"}
         users = rng.sample(self.users, BATCH_USERS)
@@ -253,6 +265,58 @@ def start_service(workers: int) -> subprocess.Popen:
     raise SystemExit(f"the service did not become ready in 600 s; its log: {SERVICE_LOG}")
 
 
+def batch_ms(embedder: Any, texts: list[str], busy: bool, budget_s: float = 5.0) -> float:
+    """Median ms of one ``embedder.embed(texts)``, beside a thread running Python when ``busy``."""
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    spinner = threading.Thread(target=spin, daemon=True)
+    if busy:
+        spinner.start()
+    try:
+        embedder.embed(texts)
+        times: list[float] = []
+        deadline = time.perf_counter() + budget_s
+        while len(times) < 3 or (time.perf_counter() < deadline and len(times) < 50):
+            started = time.perf_counter()
+            embedder.embed(texts)
+            times.append(time.perf_counter() - started)
+    finally:
+        stop.set()
+        if busy:
+            spinner.join()
+    return 1000 * float(np.median(times))
+
+
+def text_runtimes(settings: Settings, texts: list[str]) -> dict[str, dict[str, float]]:
+    """The linker's encoder on ``texts`` in PyTorch and ONNX Runtime (one thread each), alone and contended."""
+    import torch
+
+    from taggraph.encoders.embedder import TextEmbedder
+    from taggraph.encoders.onnx_embedder import onnx_embedder
+
+    torch.set_num_threads(1)
+    embedder = TextEmbedder(settings.encoder)
+    runtimes = {"torch": embedder, "onnx": onnx_embedder(embedder, settings.api.onnx_cache_dir, threads=1)}
+    measured = {
+        name: {
+            "alone_ms": batch_ms(model, texts, busy=False),
+            "busy_thread_ms": batch_ms(model, texts, busy=True),
+        }
+        for name, model in runtimes.items()
+    }
+    for name, row in measured.items():
+        print(
+            f"encoder, {len(texts)} texts, {name:<5}: alone {row['alone_ms']:6.1f} ms, "
+            f"beside a busy Python thread {row['busy_thread_ms']:7.1f} ms",
+            flush=True,
+        )
+    return measured
+
+
 def cpu_model() -> str:
     """The CPU's model name and whether it has AVX-512 BF16."""
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
@@ -294,10 +358,12 @@ def main() -> int:
             "rec_user": "recommender",
             "batch_users": "recommender",
             "tags_search": "linker",
+            "tags_search_new": "linker",
             "tag_text": "tagger/myntra",
         }
         endpoints = [name for name in args.endpoints if needs.get(name, "catalog") in [*loaded, "catalog"]]
         skipped = sorted(set(args.endpoints) - set(endpoints))
+        runtimes = text_runtimes(settings, workload.names[:BATCH_TEXTS])
         process = start_service(args.workers)
         try:
             for name in endpoints:
@@ -354,6 +420,7 @@ def main() -> int:
                 "seconds": args.seconds,
                 "cores": os.cpu_count(),
                 "cpu": cpu_model(),
+                "text_runtime": runtimes,
                 "rows": [
                     {
                         "method": row["endpoint"],

@@ -459,6 +459,16 @@ def api_section(data: dict[str, Any], plots: Plots) -> list[str]:
     parts.append(table(header, rows))
     if data.get("skipped"):
         parts.append(f"Not measured (model not loaded): {', '.join(data['skipped'])}.")
+    if data.get("text_runtime"):
+        parts.append(
+            "The linker's encoder on a batch of 16 product names (one thread), alone and beside a "
+            "busy Python thread, as the service's event loop is under load (`TAGGRAPH_API_TEXT_RUNTIME`):"
+        )
+        runtime_rows = [
+            (name, row["alone_ms"], row["busy_thread_ms"], row["busy_thread_ms"] / row["alone_ms"])
+            for name, row in data["text_runtime"].items()
+        ]
+        parts.append(table(("runtime", "alone ms", "beside a busy thread ms", "slowdown"), runtime_rows))
     return parts
 
 

@@ -416,12 +416,14 @@ class Reloaded(Answer):
         loaded: What is loaded (``tagger/<source>``, ``linker``, ``recommender``).
         missing: What is not, and why.
         runs: When the newest tagger, tagging and recommender runs were recorded.
+        runtimes: What runs each text model's forward passes, ``onnx`` or ``torch``.
 
     """
 
     loaded: list[str]
     missing: dict[str, str]
     runs: dict[str, str]
+    runtimes: dict[str, str]
 
 
 class Health(Answer):

@@ -17,6 +17,7 @@ from taggraph.settings import Settings
 if TYPE_CHECKING:
     from taggraph.encoders.gnn.recommender import NextItemRanker
     from taggraph.encoders.tagger.tagger import Tagger
+    from taggraph.linker.index import Embedder
     from taggraph.linker.linker import Linker, LinkResult
 
 log = logging.getLogger("taggraph.api")
@@ -81,6 +82,7 @@ class LoadedModels:
         recommender: The next-item model that ranks a user's recommendations.
         missing: Part name -> the reason it is not loaded and how to build it.
         link: ``(text, kind)`` -> the linker's decision, concurrent texts in one forward pass.
+        runtimes: Text model (``tagger/<source>``, ``linker``) -> what runs it, ``onnx`` or ``torch``.
 
     """
 
@@ -89,6 +91,7 @@ class LoadedModels:
     recommender: LoadedRecommender | None = None
     missing: dict[str, str] = field(default_factory=dict)
     link: "MicroBatcher[tuple[str, str | None], LinkResult] | None" = None
+    runtimes: dict[str, str] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         """The parts that are loaded: ``tagger/<source>``, ``linker``, ``recommender``."""
@@ -128,8 +131,9 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     Args:
         executor: The graph, to check vocabularies against.
         settings: ``models_dir`` (where the models are), ``encoder`` (the linker's pretrained
-            encoder), ``tagger.precision``, ``api.torch_threads`` (set for the process) and
-            ``api.text_model_threads`` (the taggers' and the linker's forward passes).
+            encoder), ``tagger.precision``, ``api.torch_threads`` (set for the process),
+            ``api.text_model_threads`` (the taggers' and the linker's forward passes) and
+            ``api.text_runtime`` with ``api.onnx_cache_dir`` (what runs those passes).
 
     """
     import torch
@@ -142,15 +146,18 @@ def load_models(executor: GraphExecutor, settings: Settings) -> LoadedModels:
     folders = sorted(p for p in tagger_root.iterdir() if p.is_dir()) if tagger_root.is_dir() else []
     if not folders:
         models.missing["tagger"] = f"no tagger under {tagger_root}; train one with `taggraph tagger train`"
+    runtime = TextRuntime(settings.api.text_runtime, settings.api.onnx_cache_dir, text_threads)
     for folder in folders:
+        part = f"tagger/{folder.name}"
         try:
-            models.taggers[folder.name] = _load_tagger(
-                executor, folder, settings.tagger.precision, text_threads
-            )
+            tagger = _load_tagger(executor, folder, settings.tagger.precision)
+            tagger, models.runtimes[part] = runtime.tagger(part, tagger, folder)
+            models.taggers[folder.name] = LoadedTagger(tagger, tag_ids(executor, tagger), text_threads)
         except TaggraphError as error:
-            models.missing[f"tagger/{folder.name}"] = str(error)
+            models.missing[part] = str(error)
     try:
-        models.linker = _load_linker(executor, models_dir / "linker", settings.encoder)
+        models.linker = _load_linker(executor, models_dir / "linker", settings.encoder, runtime)
+        models.runtimes["linker"] = runtime.of(models.linker.embedder)
         models.link = _link_batcher(models.linker, text_threads)
     except TaggraphError as error:
         models.missing["linker"] = str(error)
@@ -177,24 +184,79 @@ def _torch_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _load_tagger(executor: GraphExecutor, folder: Path, precision: str, threads: int) -> LoadedTagger:
+@dataclass(frozen=True)
+class TextRuntime:
+    """What runs the text models' forward passes: ONNX Runtime (exported once, cached) or PyTorch.
+
+    ONNX Runtime holds Python's interpreter lock once per forward pass instead of at every
+    operator, so a busy event loop does not stretch a batch (see :mod:`taggraph.encoders.onnx_export`).
+    A model whose export fails or disagrees with its weights runs in PyTorch, with a warning.
+
+    Attributes:
+        name: ``onnx`` or ``torch``.
+        cache_dir: Where exported models are kept.
+        threads: Intra-op threads of each session.
+
+    """
+
+    name: str
+    cache_dir: Path
+    threads: int
+
+    def tagger(self, part: str, tagger: "Tagger", folder: Path) -> tuple["Tagger", str]:
+        """The tagger saved in ``folder`` as this runtime runs it, and the runtime's name."""
+        if self.name != "onnx":
+            return tagger, "torch"
+        from taggraph.encoders.tagger.onnx_runtime import onnx_tagger
+
+        try:
+            return onnx_tagger(tagger, folder, self.cache_dir, self.threads), "onnx"
+        except ModelArtifactError as error:
+            log.warning("%s runs in PyTorch: %s", part, error)
+            return tagger, "torch"
+
+    def embedder(self, encoder: str | None) -> "Embedder":
+        """The pretrained encoder ``encoder`` as this runtime runs it."""
+        from taggraph.encoders.embedder import TextEmbedder
+
+        embedder = TextEmbedder(encoder)
+        if self.name != "onnx":
+            return embedder
+        from taggraph.encoders.onnx_embedder import onnx_embedder
+
+        try:
+            return onnx_embedder(embedder, self.cache_dir, self.threads)
+        except ModelArtifactError as error:
+            log.warning("the linker's encoder runs in PyTorch: %s", error)
+            return embedder
+
+    @staticmethod
+    def of(embedder: "Embedder") -> str:
+        """``onnx`` or ``torch``: what runs ``embedder``."""
+        from taggraph.encoders.onnx_embedder import OnnxEmbedder
+
+        return "onnx" if isinstance(embedder, OnnxEmbedder) else "torch"
+
+
+def _load_tagger(executor: GraphExecutor, folder: Path, precision: str) -> "Tagger":
     from taggraph.encoders.tagger.tagger import Tagger
 
     tagger = Tagger.load(folder)
     check_vocabulary(executor, tagger)
     tagger.set_precision(precision)
-    return LoadedTagger(tagger, tag_ids(executor, tagger), threads)
+    return tagger
 
 
-def _load_linker(executor: GraphExecutor, folder: Path, encoder: str | None) -> "Linker":
-    from taggraph.encoders.embedder import TextEmbedder
+def _load_linker(
+    executor: GraphExecutor, folder: Path, encoder: str | None, runtime: TextRuntime
+) -> "Linker":
     from taggraph.linker.entities import vocabulary_version
     from taggraph.linker.linker import Linker
 
     if not folder.is_dir():
         raise ModelArtifactError(f"no linker index at {folder}; build it with `taggraph linker build`")
     version = vocabulary_version(read_entities(executor))
-    return Linker.load(folder, TextEmbedder(encoder), version)
+    return Linker.load(folder, runtime.embedder(encoder), version)
 
 
 def _load_recommender(folder: Path) -> LoadedRecommender:

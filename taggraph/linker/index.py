@@ -187,24 +187,20 @@ class EntityIndex:
             positions: ``[n, m]`` entity positions; -1 gives ``-inf``.
 
         """
+        out = np.full(positions.shape, -np.inf, dtype=np.float32)
+        valid = positions >= 0
+        if not valid.any():
+            return out
         if self._surface_rows is None:
             self._surface_rows = _rows_by_owner(self.owners, len(self))
-        out = np.full(positions.shape, -np.inf, dtype=np.float32)
-        wanted = sorted({int(p) for p in positions.ravel() if p >= 0})
-        if not wanted:
-            return out
-        rows = [row for position in wanted for row in self._surface_rows[position]]
-        stored = np.vstack([self.index.reconstruct(int(row)) for row in rows])
-        best: dict[int, np.ndarray] = {}
-        offset = 0
-        for position in wanted:
-            count = len(self._surface_rows[position])
-            best[position] = stored[offset : offset + count]
-            offset += count
-        for query, vector in enumerate(np.asarray(vectors, dtype=np.float32)):
-            for column, position in enumerate(positions[query]):
-                if position >= 0:
-                    out[query, column] = float((best[int(position)] @ vector).max())
+        wanted, slots = np.unique(positions[valid], return_inverse=True)
+        counts = np.array([len(self._surface_rows[position]) for position in wanted])
+        rows = np.concatenate([self._surface_rows[position] for position in wanted]).astype(np.int64)
+        stored = self.index.reconstruct_batch(rows)
+        scores = np.asarray(vectors, dtype=np.float32) @ stored.T
+        best = np.maximum.reduceat(scores, np.concatenate([[0], np.cumsum(counts)[:-1]]), axis=1)
+        query_rows, _ = np.nonzero(valid)
+        out[valid] = best[query_rows, slots]
         return out
 
     def search(self, vectors: np.ndarray, k: int, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -144,17 +144,18 @@ class Linker:
         """
         width = self.index.meta.dimension
         vectors = self.embedder.embed(list(surfaces)) if surfaces else np.zeros((0, width), np.float32)
+        grams = self.characters.encode(surfaces)
         positions = np.full((len(surfaces), 2 * self.k), -1, dtype=np.int64)
         for kind in dict.fromkeys(kinds):
             rows = [row for row, wanted in enumerate(kinds) if wanted == kind]
             _, dense_positions = self.index.search(vectors[rows], self.k, kind)
-            char_positions = self.characters.nearest([surfaces[row] for row in rows], self.k, kind)
+            char_positions = self.characters.nearest(grams[rows], self.k, kind)
             for query, row in enumerate(rows):
                 found = [int(p) for p in (*dense_positions[query], *char_positions[query]) if p >= 0]
                 merged = list(dict.fromkeys(found))
                 positions[row, : len(merged)] = merged
         dense = self.index.similarity(vectors, positions)
-        chars = self.characters.similarity(surfaces, positions)
+        chars = self.characters.similarity(grams, positions)
         evidence = self.characters.evidence(surfaces, positions)
         return Candidates(positions, candidate_features(dense, chars, evidence))
 

@@ -65,7 +65,7 @@ class CharacterSimilarity:
         self.context_words: list[frozenset[str]] = []
         self.name_words: list[tuple[str, ...]] = []
         self.kinds: list[str] = []
-        self._kind_positions: dict[str, np.ndarray] = {}
+        self._columns: dict[str | None, tuple[np.ndarray | None, Any]] = {}
         self._remember(entities)
 
     def __repr__(self) -> str:
@@ -78,7 +78,7 @@ class CharacterSimilarity:
         rows = self.vectorizer.transform([entity.context.lower() for entity in entities])
         self.matrix = vstack([self.matrix, rows]).tocsr()
         self._remember(entities)
-        self._kind_positions = {}
+        self._columns = {}
 
     def _remember(self, entities: Sequence[Entity]) -> None:
         self.compact.extend(compact(entity.context) for entity in entities)
@@ -88,43 +88,53 @@ class CharacterSimilarity:
         self.name_words.extend(tuple(normalise(entity.name).split()) for entity in entities)
         self.kinds.extend(entity.kind for entity in entities)
 
-    def nearest(self, surfaces: Sequence[str], k: int, kind: str | None = None) -> np.ndarray:
+    def encode(self, surfaces: Sequence[str]) -> Any:
+        """``[n, n-grams]`` sparse TF-IDF rows of surface forms, the query side of the cosines."""
+        return self.vectorizer.transform([surface.lower() for surface in surfaces])
+
+    def _columns_of(self, kind: str | None) -> tuple[np.ndarray | None, Any]:
+        """The positions of ``kind``'s entities (None: all) and their n-gram matrix transposed.
+
+        Kept per kind, so a query multiplies into a ready matrix instead of converting the
+        entity matrix on every call.
+        """
+        if kind not in self._columns:
+            if kind is None:
+                self._columns[kind] = (None, self.matrix.T.tocsr())
+            else:
+                positions = np.flatnonzero(np.asarray(self.kinds, dtype=object) == kind)
+                self._columns[kind] = (positions, self.matrix[positions].T.tocsr())
+        return self._columns[kind]
+
+    def nearest(self, queries: Any, k: int, kind: str | None = None) -> np.ndarray:
         """``[n, k]`` positions of the entities (of ``kind``) with the highest cosine; -1 pads.
 
         Args:
-            surfaces: Surface forms.
+            queries: ``[n, n-grams]`` rows from :meth:`encode`.
             k: Entities per surface.
             kind: Only entities of this kind (every kind when None).
 
         """
-        out = np.full((len(surfaces), k), -1, dtype=np.int64)
-        if kind is None:
-            positions, matrix = None, self.matrix
-        else:
-            if not self._kind_positions:
-                kinds = np.asarray(self.kinds, dtype=object)
-                self._kind_positions = {name: np.flatnonzero(kinds == name) for name in set(self.kinds)}
-            positions = self._kind_positions.get(kind, np.zeros(0, dtype=np.int64))
-            matrix = self.matrix[positions]
-        if matrix.shape[0] == 0 or not surfaces:
+        out = np.full((queries.shape[0], k), -1, dtype=np.int64)
+        positions, columns = self._columns_of(kind)
+        if columns.shape[1] == 0 or queries.shape[0] == 0:
             return out
-        products = (self.vectorizer.transform([surface.lower() for surface in surfaces]) @ matrix.T).tocsr()
-        for row in range(len(surfaces)):
+        products = (queries @ columns).tocsr()
+        for row in range(queries.shape[0]):
             start, end = products.indptr[row], products.indptr[row + 1]
-            columns, values = products.indices[start:end], products.data[start:end]
-            best = columns[np.argsort(-values, kind="stable")[:k]]
+            found, values = products.indices[start:end], products.data[start:end]
+            best = found[np.argsort(-values, kind="stable")[:k]]
             out[row, : len(best)] = best if positions is None else positions[best]
         return out
 
-    def similarity(self, surfaces: Sequence[str], positions: np.ndarray) -> np.ndarray:
-        """``[n, k]`` cosines of each surface with its candidate entities (0 where position is -1)."""
-        queries = self.vectorizer.transform([surface.lower() for surface in surfaces])
+    def similarity(self, queries: Any, positions: np.ndarray) -> np.ndarray:
+        """``[n, k]`` cosines of each query (rows of :meth:`encode`) with its candidates (0 where -1)."""
         out = np.zeros(positions.shape, dtype=np.float32)
-        for row in range(len(surfaces)):
-            valid = positions[row] >= 0
-            if valid.any():
-                products = self.matrix[positions[row][valid]] @ queries[row].T
-                out[row, valid] = products.toarray().ravel()
+        valid = positions >= 0
+        if valid.any():
+            query_rows, _ = np.nonzero(valid)
+            pairs = self.matrix[positions[valid]].multiply(queries[query_rows])
+            out[valid] = np.asarray(pairs.sum(axis=1), dtype=np.float32).ravel()
         return out
 
     def evidence(self, surfaces: Sequence[str], positions: np.ndarray) -> np.ndarray:
@@ -155,14 +165,19 @@ class CharacterSimilarity:
 def _word_found(word: str, vocabulary: frozenset[str]) -> bool:
     if word in vocabulary:
         return True
-    if len(word) >= 3 and any(len(other) >= 3 and (other.startswith(word) or word.startswith(other))
-                              for other in vocabulary):  # fmt: skip
-        return True
-    return len(word) >= 4 and any(
-        abs(len(word) - len(other)) <= 1 and OSA.distance(word, other, score_cutoff=1) <= 1
-        for other in vocabulary
-        if len(other) >= 4
-    )
+    size = len(word)
+    for other in vocabulary:
+        other_size = len(other)
+        if size >= 3 and other_size >= 3 and (other.startswith(word) or word.startswith(other)):
+            return True
+        if (
+            size >= 4
+            and other_size >= 4
+            and abs(size - other_size) <= 1
+            and OSA.distance(word, other, score_cutoff=1) <= 1
+        ):
+            return True
+    return False
 
 
 def _coverage(words: Sequence[str], vocabulary: frozenset[str]) -> float:

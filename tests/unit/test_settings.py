@@ -120,6 +120,8 @@ def test_api_keys_that_are_not_json_are_refused(
         ("TAGGRAPH_API_MAX_BODY_BYTES", "10"),
         ("TAGGRAPH_API_NEO4J_RETRY_S", "-1"),
         ("TAGGRAPH_API_LOAD_MODELS", "maybe"),
+        ("TAGGRAPH_API_TEXT_RUNTIME", "tensorrt"),
+        ("TAGGRAPH_API_TEXT_RUNTIME", ""),
     ],
 )
 def test_malformed_api_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -140,6 +142,8 @@ def test_malformed_api_values_are_refused(monkeypatch: pytest.MonkeyPatch, name:
         ("TAGGRAPH_LINKER_EXACT_MAX", "10", lambda s: s.linker.exact_max),
         ("TAGGRAPH_LINKER_GENERATED_DIR", "/tmp/generated", lambda s: str(s.linker.generated_dir)),
         ("TAGGRAPH_API_MAX_K", "7", lambda s: s.api.max_k),
+        ("TAGGRAPH_API_TEXT_RUNTIME", "torch", lambda s: s.api.text_runtime),
+        ("TAGGRAPH_API_ONNX_CACHE_DIR", "/srv/onnx", lambda s: str(s.api.onnx_cache_dir)),
     ],
 )
 def test_each_section_reads_its_variables(

@@ -32,4 +32,9 @@ async def post_reload(
     """
     async with lock:
         models = await gate.run_for(RELOAD_TIMEOUT_S, service.reload)
-    return Reloaded(loaded=models.names(), missing=dict(models.missing), runs=service.loaded_runs or {})
+    return Reloaded(
+        loaded=models.names(),
+        missing=dict(models.missing),
+        runs=service.loaded_runs or {},
+        runtimes=dict(models.runtimes),
+    )

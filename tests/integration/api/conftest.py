@@ -48,6 +48,7 @@ def api_settings(models_dir: Path | None, neo4j: Neo4jSettings, **overrides: obj
     overrides.setdefault(
         "neo4j_timeout_s", 30.0
     )  # a loaded test machine is slow; the stall tests set their own
+    overrides.setdefault("onnx_cache_dir", (models_dir or Path("/nonexistent")) / "onnx-cache")
     api = ApiSettings(keys=keys, load_models=models_dir is not None, **overrides)
     return Settings(models_dir=models_dir or Path("/nonexistent"), neo4j=neo4j, api=api)
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from taggraph.graph.connection import GraphExecutor
 from taggraph.graph.reader import graph_stats, product, product_tags
 from taggraph.settings import Neo4jSettings
-from tests.integration.api.conftest import READ, REVIEW
+from tests.integration.api.conftest import KEYS, READ, REVIEW
 from tests.support.paths import missing_paths
 
 SHIRT = "myntra:20260"
@@ -21,6 +21,8 @@ def test_probes_and_metrics_need_no_key(client: TestClient) -> None:
     ready = client.get("/readyz").json()
     assert ready["ready"] and ready["neo4j"] == "reachable"
     assert set(ready["loaded"]) == {"tagger/myntra", "linker", "catalog"}
+    reloaded = client.post("/v1/admin/reload", headers={"X-API-Key": KEYS["ops"]}).json()
+    assert reloaded["runtimes"] == {"tagger/myntra": "onnx", "linker": "onnx"}
     client.get(f"/v1/products/{SHIRT}", headers=READ)
     metrics = client.get("/metrics").text
     assert (
