@@ -465,7 +465,12 @@ def api_section(data: dict[str, Any], plots: Plots) -> list[str]:
             "busy Python thread, as the service's event loop is under load (`TAGGRAPH_API_TEXT_RUNTIME`):"
         )
         runtime_rows = [
-            (name, row["alone_ms"], row["busy_thread_ms"], row["busy_thread_ms"] / row["alone_ms"])
+            (
+                name,
+                f"{row['alone_ms']:.1f}",
+                f"{row['busy_thread_ms']:,.1f}",
+                f"{row['busy_thread_ms'] / row['alone_ms']:.1f}x",
+            )
             for name, row in data["text_runtime"].items()
         ]
         parts.append(table(("runtime", "alone ms", "beside a busy thread ms", "slowdown"), runtime_rows))

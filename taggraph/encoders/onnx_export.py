@@ -3,8 +3,9 @@
 An ONNX Runtime forward pass is one call that releases Python's interpreter lock until it
 returns, where a PyTorch eager forward pass releases and takes it back at every operator. In a
 service whose event loop is busy answering other requests that matters more than raw speed: a
-batch of 16 short texts through MiniLM took 31 ms alone and 1,380 ms beside a busy Python thread
-in PyTorch, 19 ms and 34 ms in ONNX Runtime (``bench/api.py`` measures it on the machine at hand).
+batch of 16 product names through MiniLM took 43 ms alone and 1,614 ms beside a busy Python
+thread in PyTorch, 36 ms and 71 ms in ONNX Runtime (``bench/api.py`` measures it on the machine
+at hand).
 """
 
 import logging
