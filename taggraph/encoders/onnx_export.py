@@ -116,11 +116,14 @@ def cached_export(
     try:
         export(temporary)
         found = difference(temporary)
-        if found > tolerance:
-            raise ModelArtifactError(f"the ONNX export of {key} differs from its weights by {found:.2g}")
-        os.replace(temporary, path)
     except OSError as error:
-        raise ModelArtifactError(f"cannot write the ONNX export {path}: {error}") from error
-    finally:
         temporary.unlink(missing_ok=True)
+        raise ModelArtifactError(f"cannot write the ONNX export {path}: {error}") from error
+    except Exception as error:  # noqa: BLE001 - the exporter fails in many ways, each "not exportable"
+        temporary.unlink(missing_ok=True)
+        raise ModelArtifactError(f"{key} cannot be exported to ONNX: {error}") from error
+    if found > tolerance:
+        temporary.unlink(missing_ok=True)
+        raise ModelArtifactError(f"the ONNX export of {key} differs from its weights by {found:.2g}")
+    os.replace(temporary, path)
     return path

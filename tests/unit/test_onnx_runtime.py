@@ -85,6 +85,18 @@ def test_an_export_that_disagrees_with_its_weights_is_refused_and_not_kept(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_model_the_exporter_cannot_take_is_a_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
+    def unsupported(path: Path) -> Path:
+        path.write_bytes(b"half")
+        raise RuntimeError("Exporting the operator 'aten::unknown' is not supported")
+
+    with pytest.raises(
+        ModelArtifactError, match="doubling-1 cannot be exported to ONNX: Exporting the operator"
+    ):
+        cached_export(tmp_path, "doubling-1", unsupported, doubling_difference)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("in the way")
