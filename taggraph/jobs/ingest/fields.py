@@ -34,13 +34,10 @@ def text(value: object, field: str, max_chars: int, required: bool = False) -> s
         return None
     if not isinstance(value, str):
         raise RowError(f"{field} is {type(value).__name__}, expected text")
-    if "\x00" in value:
-        raise RowError(f"{field} contains a NUL byte")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise RowError(f"{field} is not valid UTF-8") from error
-    cleaned = _SPACE.sub(" ", _CONTROL.sub(" ", value)).strip()
+    if value.isprintable() and value[:1] != " " and value[-1:] != " " and "  " not in value:
+        cleaned = value  # already clean: printable excludes NUL, surrogates and every space but " "
+    else:
+        cleaned = _cleaned(value, field)
     if not cleaned:
         if required:
             raise RowError(f"missing {field}")
@@ -48,6 +45,22 @@ def text(value: object, field: str, max_chars: int, required: bool = False) -> s
     if len(cleaned) > max_chars:
         raise RowError(f"{field} has {len(cleaned)} characters, more than the limit of {max_chars}")
     return cleaned
+
+
+def _cleaned(value: str, field: str) -> str:
+    """``value`` with control characters and runs of spaces folded to one space, stripped.
+
+    Raises:
+        RowError: If it holds NUL or is not valid UTF-8.
+
+    """
+    if "\x00" in value:
+        raise RowError(f"{field} contains a NUL byte")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RowError(f"{field} is not valid UTF-8") from error
+    return _SPACE.sub(" ", _CONTROL.sub(" ", value)).strip()
 
 
 def identifier(value: object, field: str, max_chars: int) -> str:

@@ -1,5 +1,6 @@
 """What a source row becomes: products with their catalog tags, interactions, or a reject."""
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -7,8 +8,12 @@ from dataclasses import dataclass, field
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def slug(value: str) -> str:
     """Lower-case ASCII slug used inside ids: ``"Navy Blue"`` -> ``"navy-blue"``.
+
+    Remembered for the most recent 65,536 values: entity names repeat on every row that names
+    them, and a batch asks for each id several times (Myntra's ingest called it a million times).
 
     Args:
         value: Any display name.

@@ -1,6 +1,6 @@
 """Buffers accepted records and writes them to the graph in batches, checkpointing each batch."""
 
-from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from taggraph.graph.writer import BatchWriter
@@ -15,25 +15,24 @@ class GraphSink:
     the count of records written so far is checkpointed. Given a checkpoint from an
     interrupted run, the first records (already written) are skipped.
 
+    A batch is written on a writer thread while the next one is read and built, so parsing
+    overlaps Neo4j's work. At most one batch is in flight and each starts after the one before
+    it committed; a failed batch raises in the caller at the next batch or at :meth:`finish`.
+    Used as a context manager, leaving waits for the batch in flight to commit or fail.
+
     Args:
         writer: The batched writer.
         checkpoint: Where progress is kept.
         batch_size: Records per batch.
-        on_batch: Called with the number of records in each written batch.
 
     """
 
-    def __init__(
-        self,
-        writer: BatchWriter,
-        checkpoint: Checkpoint,
-        batch_size: int,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> None:
+    def __init__(self, writer: BatchWriter, checkpoint: Checkpoint, batch_size: int) -> None:
         self._writer = writer
         self._checkpoint = checkpoint
         self._batch_size = batch_size
-        self._on_batch = on_batch
+        self._writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._in_flight: Future[None] | None = None
         self.skip = int(checkpoint.load(0))
         self.received = 0
         self.written = self.skip
@@ -43,6 +42,14 @@ class GraphSink:
 
     def __repr__(self) -> str:
         return f"GraphSink(written={self.written}, batch_size={self._batch_size})"
+
+    def __enter__(self) -> "GraphSink":
+        return self
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        self._writing.shutdown(wait=True)
+        if error_type is None:
+            self._wait()
 
     def add(self, record: Record) -> None:
         """Take one record; writes a batch when the buffer is full."""
@@ -57,23 +64,36 @@ class GraphSink:
             self.flush()
 
     def flush(self) -> None:
-        """Write what is buffered and checkpoint it."""
+        """Hand what is buffered to the writer thread, once the batch before it has committed.
+
+        Raises:
+            Exception: What the write of the batch before it raised.
+
+        """
         count = len(self._products) + len(self._interactions)
         if count == 0:
             return
-        categories = self._new_categories()
-        self._writer.write_together(batch_steps(self._products, self._interactions, categories))
+        steps = batch_steps(self._products, self._interactions, self._new_categories())
         self._products.clear()
         self._interactions.clear()
-        self.written += count
-        self._checkpoint.save(self.written)
-        if self._on_batch is not None:
-            self._on_batch(count)
+        self._wait()
+        self._in_flight = self._writing.submit(self._write, steps, count)
 
     def finish(self) -> None:
-        """Write the rest and remove the checkpoint: the ingest is complete."""
+        """Write the rest, wait for it, and remove the checkpoint: the ingest is complete."""
         self.flush()
+        self._wait()
         self._checkpoint.clear()
+
+    def _write(self, steps: list[tuple[str, list[dict[str, Any]]]], count: int) -> None:
+        self._writer.write_together(steps)
+        self.written += count
+        self._checkpoint.save(self.written)
+
+    def _wait(self) -> None:
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            in_flight.result()
 
     def _new_categories(self) -> list[dict[str, Any]]:
         rows = [row for row in category_rows(self._products) if row["id"] not in self._categories_written]
