@@ -38,6 +38,13 @@ _ADD_OPENS = [
     )
 ]
 _COMPLETE_MARKER = ".taggraph-complete"
+_QUICK_BOLT_SHUTDOWN = (
+    "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
+    "internal.dbms.bolt.netty_server_shutdown_timeout=2",
+    "internal.server.bolt.thread_pool_shutdown_wait_time=0s",
+)
+"""Bolt stops without its idle waits (5 s for the worker pool, 5 s of network quiet period), which
+took 10 of a stop's 10.3 s; it stops after the databases, which have checkpointed by then."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,7 @@ def write_config(settings: Neo4jSettings) -> Path:
         f"server.memory.pagecache.size={settings.pagecache}",
         "db.tx_log.rotation.retention_policy=2 files",
         "dbms.usage_report.enabled=false",
+        *_QUICK_BOLT_SHUTDOWN,
     ]
     path = _conf_file(settings)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

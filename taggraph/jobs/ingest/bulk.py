@@ -21,7 +21,14 @@ from taggraph.graph.bulk_import import ImportTables, import_full
 from taggraph.graph.connection import GraphExecutor, create_driver
 from taggraph.graph.reader import graph_stats
 from taggraph.graph.schema import apply_schema
-from taggraph.jobs.ingest.records import InteractionRecord, ProductRecord, Record
+from taggraph.jobs.ingest.records import (
+    BrandRef,
+    CategoryRef,
+    InteractionRecord,
+    ProductRecord,
+    Record,
+    TagRef,
+)
 from taggraph.jobs.ingest.rejects import RejectsFile
 from taggraph.jobs.ingest.run import IngestReport, accepted_records
 from taggraph.jobs.ingest.sources.base import Source
@@ -48,6 +55,9 @@ class BulkSink:
         self._parents: dict[str, str] = {}
         self._tags: dict[str, tuple[object, ...]] = {}
         self._brands: dict[str, tuple[object, ...]] = {}
+        self._category_ids: dict[CategoryRef, str] = {}  # each name's id, made once
+        self._brand_ids: dict[BrandRef, str] = {}
+        self._tag_ids: dict[TagRef, str] = {}
         self._named_by_interactions: dict[str, str] = {}
         self._interactions: dict[tuple[str, str, int], tuple[str, float]] = {}
 
@@ -81,12 +91,12 @@ class BulkSink:
             tables.add("interacted", (user_id, product_id, ts, kind, weight))
 
     def _add_product(self, product: ProductRecord) -> None:
-        tables = self._tables
-        self._products.add(product.id)
+        tables, product_id = self._tables, product.id
+        self._products.add(product_id)
         tables.add(
             "products",
             (
-                product.id,
+                product_id,
                 product.source,
                 product.name,
                 product.description,
@@ -96,19 +106,37 @@ class BulkSink:
             ),
         )
         if product.category is not None:
-            for category in product.category.lineage():
-                self._categories.setdefault(
-                    category.id, (category.id, category.name, category.level, category.source)
-                )
-                if category.parent is not None:
-                    self._parents[category.id] = category.parent.id
-            tables.add("in_category", (product.id, product.category.id))
+            tables.add("in_category", (product_id, self._category_id(product.category)))
         if product.brand is not None:
-            self._brands.setdefault(product.brand.id, (product.brand.id, product.brand.name))
-            tables.add("has_brand", (product.id, product.brand.id))
-        for tag in {tag.id: tag for tag in product.tags}.values():
-            self._tags.setdefault(tag.id, (tag.id, tag.name, tag.kind, "active"))
-            tables.add("has_tag", (product.id, tag.id, "catalog", "approved", 1.0, self._loaded_at))
+            tables.add("has_brand", (product_id, self._brand_id(product.brand)))
+        for tag_id in dict.fromkeys(self._tag_id(tag) for tag in product.tags):
+            tables.add("has_tag", (product_id, tag_id, "catalog", "approved", 1.0, self._loaded_at))
+
+    def _category_id(self, category: CategoryRef) -> str:
+        """The id of ``category``, gathering it and its ancestors the first time it is named."""
+        known = self._category_ids.get(category)
+        if known is not None:
+            return known
+        for node in category.lineage():
+            node_id = self._category_ids[node] = node.id
+            self._categories.setdefault(node_id, (node_id, node.name, node.level, node.source))
+            if node.parent is not None:
+                self._parents[node_id] = self._category_ids[node.parent]
+        return self._category_ids[category]
+
+    def _brand_id(self, brand: BrandRef) -> str:
+        known = self._brand_ids.get(brand)
+        if known is None:
+            known = self._brand_ids[brand] = brand.id
+            self._brands.setdefault(known, (known, brand.name))
+        return known
+
+    def _tag_id(self, tag: TagRef) -> str:
+        known = self._tag_ids.get(tag)
+        if known is None:
+            known = self._tag_ids[tag] = tag.id
+            self._tags.setdefault(known, (known, tag.name, tag.kind, "active"))
+        return known
 
     def _add_interaction(self, interaction: InteractionRecord) -> None:
         self._named_by_interactions.setdefault(interaction.product_id, interaction.product_source)
