@@ -23,15 +23,19 @@ class LabelledProduct:
     category: str = ""
 
     @property
-    def native_id(self) -> str:
-        """The id the source gives it (after ``<source>:``)."""
-        return self.id.split(":", 1)[1]
-
-    @property
     def split(self) -> Split:
         """Deterministic split by the hash of the native id: 70% train, 10% validation, 20% test."""
-        bucket = int(hashlib.sha1(self.native_id.encode()).hexdigest(), 16) % 10
-        return "train" if bucket < 7 else "validation" if bucket == 7 else "test"
+        return split_of(self.id)
+
+
+def split_of(product_id: str) -> Split:
+    """The split of a product (``<source>:<native id>``) by the hash of its native id.
+
+    70% train, 10% validation, 20% test; the same for a product in every job and export.
+    """
+    native_id = product_id.split(":", 1)[1]
+    bucket = int(hashlib.sha1(native_id.encode()).hexdigest(), 16) % 10
+    return "train" if bucket < 7 else "validation" if bucket == 7 else "test"
 
 
 def product_text(name: str | None, description: str | None, with_description: bool) -> str:

@@ -6,8 +6,10 @@ Node indices are positions in id order within a node type, so the same graph alw
 same mapping; ``ids[type][index]`` turns an index back into the graph id.
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,15 @@ IN_CATEGORY: EdgeType = ("product", "in_category", "category")
 SUBCATEGORY_OF: EdgeType = ("category", "subcategory_of", "category")
 HAS_BRAND: EdgeType = ("product", "has_brand", "brand")
 INTERACTED: EdgeType = ("user", "interacted", "product")
+EDGE_COLUMNS: dict[EdgeType, tuple[str, ...]] = {
+    HAS_TAG: ("source", "status", "score", "model", "updated_at"),
+    IN_CATEGORY: (),
+    SUBCATEGORY_OF: (),
+    HAS_BRAND: ("status", "score"),
+    INTERACTED: ("ts", "kind", "weight"),
+}
+"""Each edge type's property columns, present even when no edge holds them; a snapshot adds a
+column for every other property an edge of the type holds."""
 
 
 @dataclass
@@ -117,8 +128,8 @@ def read_snapshot(
         page_size: Nodes per read.
 
     Returns:
-        The snapshot; edge properties: has_tag ``source``, ``status``, ``score``; has_brand
-        ``status``, ``score``; interacted ``ts``, ``weight``.
+        The snapshot; each edge type carries every property its edges hold in the graph, and at
+        least the columns of :data:`EDGE_COLUMNS`.
 
     Raises:
         InputError: If the graph holds no product of ``sources``.
@@ -137,65 +148,70 @@ def read_snapshot(
         raise InputError(f"the graph holds no product{' of ' + ', '.join(wanted) if wanted else ''}")
     snapshot = GraphSnapshot(ids, properties, {})
     index = {node_type: snapshot.index(node_type) for node_type in ids}
-    pairs: dict[EdgeType, tuple[list[int], list[int], dict[str, list[Any]]]] = {
-        edge_type: ([], [], {}) for edge_type in (HAS_TAG, IN_CATEGORY, SUBCATEGORY_OF, HAS_BRAND, INTERACTED)
-    }
-
-    def add(edge_type: EdgeType, start: int, end: int, **values: Any) -> None:
-        starts, ends, props = pairs[edge_type]
-        starts.append(start)
-        ends.append(end)
-        for key, value in values.items():
-            props.setdefault(key, []).append(value)
-
+    edges = {edge_type: _EdgeRows() for edge_type in EDGE_COLUMNS}
     for chunk in _chunks(ids["product"], page_size):
         for row in executor.read("read/export_product_edges", ids=chunk):
             product = index["product"][row["id"]]
             for tag in row["tags"]:
-                add(
-                    HAS_TAG,
-                    product,
-                    index["tag"][tag["id"]],
-                    source=tag["source"],
-                    status=tag["status"],
-                    score=tag["score"],
-                )
+                edges[HAS_TAG].add(product, index["tag"][tag["id"]], tag["properties"])
             for category in row["categories"]:
-                add(IN_CATEGORY, product, index["category"][category])
+                edges[IN_CATEGORY].add(product, index["category"][category], {})
             for brand in row["brands"]:
-                add(
-                    HAS_BRAND,
-                    product,
-                    index["brand"][brand["id"]],
-                    status=brand["status"],
-                    score=brand["score"],
-                )
+                edges[HAS_BRAND].add(product, index["brand"][brand["id"]], brand["properties"])
     for position, parent in enumerate(properties["category"].get("parent", [])):
         if parent is not None:
-            add(SUBCATEGORY_OF, position, index["category"][parent])
+            edges[SUBCATEGORY_OF].add(position, index["category"][parent], {})
     for chunk in _chunks(ids["user"], page_size):
         for row in executor.read("read/export_interactions", ids=chunk):
             product = index["product"].get(row["product"])
             if product is not None:
-                add(INTERACTED, index["user"][row["user"]], product, ts=row["ts"], weight=row["weight"])
-    snapshot.edges = {
-        edge_type: EdgeTable(np.asarray(s, dtype=np.int64), np.asarray(t, dtype=np.int64), props)
-        for edge_type, (s, t, props) in pairs.items()
-    }
+                edges[INTERACTED].add(index["user"][row["user"]], product, row["properties"])
+    snapshot.edges = {edge_type: rows.table(EDGE_COLUMNS[edge_type]) for edge_type, rows in edges.items()}
     return snapshot
 
 
-def to_networkx(snapshot: GraphSnapshot) -> Any:
+class _EdgeRows:
+    """Edges of one type as they are read: index pairs and each edge's properties."""
+
+    def __init__(self) -> None:
+        self.sources: list[int] = []
+        self.targets: list[int] = []
+        self.properties: list[dict[str, Any]] = []
+
+    def add(self, source: int, target: int, properties: dict[str, Any]) -> None:
+        self.sources.append(source)
+        self.targets.append(target)
+        self.properties.append({key: _plain(value) for key, value in properties.items()})
+
+    def table(self, columns: tuple[str, ...]) -> EdgeTable:
+        """The edges with one column per property any of them holds (None where one lacks it)."""
+        names = dict.fromkeys(columns) | dict.fromkeys(key for row in self.properties for key in sorted(row))
+        return EdgeTable(
+            np.asarray(self.sources, dtype=np.int64),
+            np.asarray(self.targets, dtype=np.int64),
+            {name: [row.get(name) for row in self.properties] for name in names},
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A property value as Python holds it: Neo4j's temporal types become ``datetime`` and kin."""
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
+def to_networkx(snapshot: GraphSnapshot, splits: Sequence[str] | None = None) -> Any:
     """The snapshot as a ``networkx.MultiDiGraph`` keyed by graph id.
 
-    Nodes carry ``type`` and their properties, edges ``relation`` and theirs; absent values are
-    left out.
+    Nodes carry ``type`` and their properties (and products their ``split`` when ``splits``
+    gives them in index order), edges ``relation`` and theirs; absent values are left out.
     """
     import networkx as nx
 
     graph = nx.MultiDiGraph()
     for node_type, node_ids in snapshot.ids.items():
-        columns = snapshot.properties[node_type]
+        columns = dict(snapshot.properties[node_type])
+        if splits is not None and node_type == "product":
+            columns["split"] = list(splits)
         for position, node_id in enumerate(node_ids):
             values = {
                 key: column[position] for key, column in columns.items() if column[position] is not None
@@ -215,63 +231,136 @@ def to_networkx(snapshot: GraphSnapshot) -> Any:
     return graph
 
 
-def write_parquet(snapshot: GraphSnapshot, folder: Path) -> list[Path]:
-    """Write ``nodes.parquet`` and ``edges.parquet`` into ``folder``.
+def write_graphml(graph: Any, path: Path) -> Path:
+    """Write a graph of :func:`to_networkx` as GraphML.
 
-    Nodes: type, index, id, name. Edges: source and target type, index and id, relation,
-    status, score.
+    GraphML holds only scalars: times become ISO 8601 text and lists JSON text.
+    """
+    import networkx as nx
+
+    def scalar(value: Any) -> Any:
+        if isinstance(value, datetime | date | time):
+            return value.isoformat()
+        return json.dumps(value) if isinstance(value, list | dict) else value
+
+    for _, values in graph.nodes(data=True):
+        values.update({key: scalar(value) for key, value in values.items()})
+    for _, _, values in graph.edges(data=True):
+        values.update({key: scalar(value) for key, value in values.items()})
+    nx.write_graphml(graph, path)
+    return path
+
+
+def edge_attributes(
+    table: EdgeTable,
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, list[str]]]]:
+    """An edge table's properties as arrays, for tensor formats.
+
+    Returns:
+        Numeric columns (numbers, flags, and times as seconds since the epoch) as ``float64``
+        with NaN where an edge lacks the value; text columns as ``int64`` codes into their
+        sorted values, -1 where absent. Lists, and columns no edge holds, are left out.
+
+    """
+    numeric: dict[str, np.ndarray] = {}
+    coded: dict[str, tuple[np.ndarray, list[str]]] = {}
+    for name, column in table.properties.items():
+        present = [value for value in column if value is not None]
+        if not present:
+            continue
+        if all(isinstance(value, str) for value in present):
+            values = sorted(set(present))
+            code = {value: position for position, value in enumerate(values)}
+            coded[name] = (np.array([code.get(value, -1) for value in column], dtype=np.int64), values)
+        elif all(isinstance(value, int | float | datetime) for value in present):
+            numeric[name] = np.array(
+                [
+                    np.nan if value is None else value.timestamp() if isinstance(value, datetime) else value
+                    for value in column
+                ],
+                dtype=np.float64,
+            )
+    return numeric, coded
+
+
+def to_arrow(snapshot: GraphSnapshot, splits: Sequence[str] | None = None) -> tuple[Any, Any]:
+    """The snapshot as two Arrow tables, ``nodes`` and ``edges``.
+
+    Nodes: type, index, id and a column per node property (and ``split`` for products when
+    ``splits`` gives each product's split in index order). Edges: source and target type, index
+    and id, relation and a column per edge property (the tag edges' provenance, the
+    interactions' time, kind and weight); None where a row lacks the property.
+    """
+    import pyarrow as pa
+
+    node_columns: dict[str, list[Any]] = {"type": [], "index": [], "id": []} | {
+        name: [] for columns in snapshot.properties.values() for name in columns
+    }
+    if splits is not None:
+        node_columns["split"] = []
+    for node_type, node_ids in snapshot.ids.items():
+        count = len(node_ids)
+        fixed = {"type": [node_type] * count, "index": list(range(count)), "id": node_ids}
+        if splits is not None and node_type == "product":
+            fixed["split"] = list(splits)
+        _extend(node_columns, count, fixed, snapshot.properties[node_type])
+    edge_columns: dict[str, list[Any]] = {
+        name: []
+        for name in dict.fromkeys(
+            (
+                "source_type",
+                "source_index",
+                "source_id",
+                "relation",
+                "target_type",
+                "target_index",
+                "target_id",
+            )
+        )
+        | dict.fromkeys(name for table in snapshot.edges.values() for name in table.properties)
+    }
+    for (source_type, relation, target_type), table in snapshot.edges.items():
+        count = len(table)
+        sources, targets = table.source.tolist(), table.target.tolist()
+        fixed = {
+            "source_type": [source_type] * count,
+            "source_index": sources,
+            "source_id": [snapshot.ids[source_type][i] for i in sources],
+            "relation": [relation] * count,
+            "target_type": [target_type] * count,
+            "target_index": targets,
+            "target_id": [snapshot.ids[target_type][i] for i in targets],
+        }
+        _extend(edge_columns, count, fixed, table.properties)
+    return pa.table(node_columns), pa.table(edge_columns)
+
+
+def write_parquet(snapshot: GraphSnapshot, folder: Path, splits: Sequence[str] | None = None) -> list[Path]:
+    """Write the tables of :func:`to_arrow` as ``nodes.parquet`` and ``edges.parquet`` into ``folder``.
 
     Raises:
         InputError: If the folder cannot be written.
 
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    node_rows: dict[str, list[Any]] = {"type": [], "index": [], "id": [], "name": []}
-    for node_type, node_ids in snapshot.ids.items():
-        names = snapshot.properties[node_type].get("name", [None] * len(node_ids))
-        node_rows["type"] += [node_type] * len(node_ids)
-        node_rows["index"] += list(range(len(node_ids)))
-        node_rows["id"] += node_ids
-        node_rows["name"] += names
-    edge_rows: dict[str, list[Any]] = {
-        key: []
-        for key in (
-            "source_type",
-            "source_index",
-            "source_id",
-            "relation",
-            "target_type",
-            "target_index",
-            "target_id",
-            "status",
-            "score",
-        )
-    }
-    for (source_type, relation, target_type), table in snapshot.edges.items():
-        count = len(table)
-        sources, targets = table.source.tolist(), table.target.tolist()
-        edge_rows["source_type"] += [source_type] * count
-        edge_rows["source_index"] += sources
-        edge_rows["source_id"] += [snapshot.ids[source_type][i] for i in sources]
-        edge_rows["relation"] += [relation] * count
-        edge_rows["target_type"] += [target_type] * count
-        edge_rows["target_index"] += targets
-        edge_rows["target_id"] += [snapshot.ids[target_type][i] for i in targets]
-        edge_rows["status"] += table.properties.get("status", [None] * count)
-        edge_rows["score"] += [
-            None if s is None else float(s) for s in table.properties.get("score", [None] * count)
-        ]
+    tables = dict(zip(("nodes", "edges"), to_arrow(snapshot, splits), strict=True))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, rows in (("nodes", node_rows), ("edges", edge_rows)):
+        for name, table in tables.items():
             path = folder / f"{name}.parquet"
             partial = folder / f".{name}.parquet.partial"
-            pq.write_table(pa.table(rows), partial)
+            pq.write_table(table, partial)
             partial.replace(path)
             written.append(path)
         return written
     except OSError as error:
         raise InputError(f"cannot write the export to {folder}: {error.strerror or error}") from error
+
+
+def _extend(columns: dict[str, list[Any]], count: int, *parts: dict[str, list[Any]]) -> None:
+    """Append ``count`` rows to ``columns`` from ``parts``; a column no part holds gets None."""
+    given = {name: values for part in parts for name, values in part.items()}
+    for name, column in columns.items():
+        column.extend(given.get(name, [None] * count))

@@ -170,6 +170,9 @@ def test_embed_writes_the_same_vectors_again_and_indexes_them(graph: GraphExecut
         "tag_embedding": 16,
     }
     assert graph.read("read/model_run", id=stored["embedding_run"])
+    table = pq.read_table(tmp_path / "b" / "embeddings.parquet").to_pydict()
+    assert set(table["run_id"]) == {stored["embedding_run"]}  # the run of the latest write
+    assert len(set(table["created_at"])) == 1 and table["created_at"][0].tzinfo is not None
 
 
 def test_embed_in_mini_batches_repeats_with_a_seed(

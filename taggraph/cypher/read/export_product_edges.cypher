@@ -1,11 +1,11 @@
-// The outgoing edges of a chunk of products: tags with their provenance (proposed and rejected
-// edges included, with their status), the leaf category and the brand (with its status and score).
+// The outgoing edges of a chunk of products with every property they hold: tags (proposed and
+// rejected edges included, with their status and provenance), the leaf category and the brand.
 UNWIND $ids AS id
 MATCH (p:Product {id: id})
 CALL (p) {
   MATCH (p)-[r:HAS_TAG]->(t:Tag)
   WHERE t.status IN ['active', 'candidate']
-  RETURN collect({id: t.id, source: r.source, status: r.status, score: r.score}) AS tags
+  RETURN collect({id: t.id, properties: properties(r)}) AS tags
 }
 CALL (p) {
   OPTIONAL MATCH (p)-[:IN_CATEGORY]->(c:Category)
@@ -13,6 +13,6 @@ CALL (p) {
 }
 CALL (p) {
   OPTIONAL MATCH (p)-[r:HAS_BRAND]->(b:Brand)
-  RETURN collect({id: b.id, status: coalesce(r.status, 'approved'), score: r.score}) AS brands
+  RETURN collect({id: b.id, properties: properties(r)}) AS brands
 }
 RETURN p.id AS id, tags, categories, [b IN brands WHERE b.id IS NOT NULL] AS brands

@@ -4,14 +4,16 @@ Model libraries are imported inside the commands, so the other commands start wi
 """
 
 import math
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from taggraph.core.labelled_products import split_of
 from taggraph.errors import InputError
-from taggraph.graph.export import read_snapshot, to_networkx, write_parquet
+from taggraph.graph.export import read_snapshot, to_networkx, write_graphml, write_parquet
 from taggraph.jobs.commands.runtime import (
     JsonOption,
     console,
@@ -94,6 +96,7 @@ def train(
     from taggraph.jobs.gnn.refine import train_refiner
 
     json_mode(as_json)
+    json_mode(as_json)
     settings = settings_of(ctx)
     text_tagger = Tagger.load(tagger)
     source = TaggerJob.of_model(text_tagger.meta).source
@@ -148,6 +151,7 @@ def recommender(
     out: Annotated[
         Path | None, typer.Option(help="Model directory (default: <models-dir>/recommender).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Train the next-item graph model the API ranks a user's recommendations with.
 
@@ -159,6 +163,7 @@ def recommender(
     from taggraph.encoders.gnn.next_item import NextItemConfig
     from taggraph.jobs.gnn.recommender import train_recommender
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     target = check_writable(out or settings.models_dir / "recommender", "recommender")
     config = NextItemConfig(
@@ -178,6 +183,9 @@ def recommender(
             on_epoch=lambda epoch, loss: console.print(f"epoch {epoch}: loss {loss:.4f}"),
         )
     ranker.save(target)
+    if as_json:
+        print_json({**asdict(report), "model": str(target)})
+        return
     console.print(
         f"run {report.run_id}: {report.items:,} products, {report.users:,} users; held-out last "
         f"interaction of {report.validation_users:,}: HR@10 {report.hit_rate:.4f}, NDCG@10 "
@@ -193,6 +201,7 @@ def refine(
         Path | None, typer.Option(help="GNN model directory (default: <models-dir>/gnn/<source>).")
     ] = None,
     page_size: Annotated[int, typer.Option(min=1, max=100_000, help="Products per transaction.")] = 1000,
+    as_json: JsonOption = False,
 ) -> None:
     """Write fused proposals, HAS_TAG {source: 'fused', status: 'proposed'}, for the source's products.
 
@@ -203,12 +212,16 @@ def refine(
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.jobs.gnn.refine import run_refine
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     text_tagger = Tagger.load(tagger)
     text_tagger.set_precision(settings.tagger.precision)
     graph_model = GraphModel.load(model or settings.models_dir / "gnn" / str(text_tagger.meta.get("source")))
     with open_graph(settings.neo4j) as executor:
         counts = run_refine(executor, graph_model, text_tagger, TextEmbedder(settings.encoder), page_size)
+    if as_json:
+        print_json(counts)
+        return
     console.print(f"{counts['products']:,} products scored, {counts['proposed']:,} fused proposals written")
 
 
@@ -227,6 +240,7 @@ def embed(
     mini_batch: MiniBatchOption = None,
     fanout: FanoutOption = None,
     batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Nodes per write transaction.")] = 1000,
+    as_json: JsonOption = False,
 ) -> None:
     """Write GNN embeddings of every product and tag to Neo4j and to files.
 
@@ -237,6 +251,7 @@ def embed(
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.jobs.gnn.embed import run_embed
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     config = _config(settings.gnn, mini_batch, fanout, hidden=hidden, epochs=epochs, seed=seed)
     with open_graph(settings.neo4j) as executor:
@@ -249,6 +264,9 @@ def embed(
             retrain,
             batch_size,
         )
+    if as_json:
+        print_json(asdict(report))
+        return
     how = "trained" if report.trained else "loaded"
     console.print(
         f"run {report.run_id}: {report.products:,} products and {report.tags:,} tags embedded "
@@ -273,32 +291,39 @@ def export(
     source: Annotated[
         list[str] | None, typer.Option(help="Product source to keep. Repeat; all when absent.")
     ] = None,
+    splits: Annotated[
+        bool, typer.Option("--splits", help="Mark each product's train/validation/test split.")
+    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Export the graph with stable integer ids (id order per node type) and no raw user id.
 
-    pyg: graph.pt (a HeteroData with text features) and ids.json; networkx: graph.graphml;
-    parquet: nodes.parquet and edges.parquet.
+    Every property of every edge is kept (tag provenance, interaction times and weights).
+    pyg: graph.pt (a HeteroData with text features, edge_attr and, with --splits, product
+    masks) and ids.json; networkx: graph.graphml; parquet: nodes.parquet and edges.parquet.
     """
+    json_mode(as_json)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
     with open_graph(settings_of(ctx).neo4j) as executor:
         snapshot = read_snapshot(executor, source or None)
+    product_splits = [split_of(product) for product in snapshot.ids["product"]] if splits else None
     try:
         if output is ExportFormat.PARQUET:
-            written = write_parquet(snapshot, out)
+            written = write_parquet(snapshot, out, product_splits)
         elif output is ExportFormat.NETWORKX:
-            import networkx as nx
-
-            written = [out / "graph.graphml"]
-            nx.write_graphml(to_networkx(snapshot), written[0])
+            written = [write_graphml(to_networkx(snapshot, product_splits), out / "graph.graphml")]
         else:
             from taggraph.encoders.embedder import TextEmbedder
             from taggraph.jobs.gnn.dataset import write_pyg
 
-            written = write_pyg(snapshot, TextEmbedder(settings_of(ctx).encoder), out)
+            written = write_pyg(snapshot, TextEmbedder(settings_of(ctx).encoder), out, product_splits)
     except OSError as error:
         raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
+    if as_json:
+        print_json({"files": [str(path) for path in written], "counts": snapshot.counts()})
+        return
     counts = ", ".join(f"{count:,} {name}" for name, count in snapshot.counts().items())
     console.print(f"exported {counts} to {', '.join(str(path) for path in written)}")

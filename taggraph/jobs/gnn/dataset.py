@@ -12,7 +12,7 @@ import torch
 from taggraph.core.labelled_products import product_text
 from taggraph.encoders.gnn.network import EdgeType
 from taggraph.encoders.gnn.training import GraphTensors
-from taggraph.graph.export import HAS_BRAND, HAS_TAG, IN_CATEGORY, GraphSnapshot
+from taggraph.graph.export import HAS_BRAND, HAS_TAG, IN_CATEGORY, GraphSnapshot, edge_attributes
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 LABEL = "label"
@@ -139,11 +139,21 @@ def label_task(
     return LabelTask(graph, list(labels), product_index)
 
 
-def write_pyg(snapshot: GraphSnapshot, embedder: Any, folder: Path) -> list[Path]:
-    """Write ``graph.pt`` and ``ids.json`` into ``folder``.
+def to_hetero_data(
+    snapshot: GraphSnapshot, embedder: Any, splits: Sequence[str] | None = None
+) -> tuple[Any, dict[str, dict[str, list[str]]]]:
+    """The snapshot as a PyG ``HeteroData``.
 
-    ``graph.pt`` is a PyG ``HeteroData`` with text features per node type and ``edge_index``
-    per edge type; ``ids.json`` maps each node type to its graph ids in index order.
+    Text features per node type; per edge type its ``edge_index``, ``edge_attr`` (``[E, k]``
+    float64, which keeps times to the second; NaN where an edge lacks a value; column names in
+    ``edge_attr_names``) and one ``int64`` tensor of codes per text property (-1 where absent);
+    with ``splits`` (each product's split in index order), ``train_mask``, ``val_mask`` and
+    ``test_mask`` on products.
+
+    Returns:
+        The data, and per edge type (``source__relation__target``) the values each coded
+        property's codes stand for.
+
     """
     from torch_geometric.data import HeteroData
 
@@ -151,9 +161,33 @@ def write_pyg(snapshot: GraphSnapshot, embedder: Any, folder: Path) -> list[Path
     for node_type, features in node_features(snapshot, embedder.embed, with_description=True).items():
         data[node_type].x = features
         data[node_type].num_nodes = len(snapshot.ids[node_type])
+    if splits is not None:
+        for mask, split in (("train_mask", "train"), ("val_mask", "validation"), ("test_mask", "test")):
+            data["product"][mask] = torch.tensor([each == split for each in splits], dtype=torch.bool)
+    edge_values: dict[str, dict[str, list[str]]] = {}
     for edge_type, table in snapshot.edges.items():
-        data[edge_type].edge_index = torch.from_numpy(table.edge_index)
+        store = data[edge_type]
+        store.edge_index = torch.from_numpy(table.edge_index)
+        numeric, coded = edge_attributes(table)
+        if numeric:
+            store.edge_attr = torch.from_numpy(np.stack(list(numeric.values()), axis=1))
+            store.edge_attr_names = list(numeric)
+        for name, (codes, values) in coded.items():
+            store[name] = torch.from_numpy(codes)
+            edge_values.setdefault("__".join(edge_type), {})[name] = values
+    return data, edge_values
+
+
+def write_pyg(
+    snapshot: GraphSnapshot, embedder: Any, folder: Path, splits: Sequence[str] | None = None
+) -> list[Path]:
+    """Write the data of :func:`to_hetero_data` as ``graph.pt`` and ``ids.json`` into ``folder``.
+
+    ``ids.json`` maps each node type to its graph ids in index order and, under ``edge_values``,
+    each coded edge property to its values.
+    """
+    data, edge_values = to_hetero_data(snapshot, embedder, splits)
     graph, ids = folder / "graph.pt", folder / "ids.json"
     torch.save(data, graph)
-    ids.write_text(json.dumps(snapshot.ids), encoding="utf-8")
+    ids.write_text(json.dumps({**snapshot.ids, "edge_values": edge_values}), encoding="utf-8")
     return [graph, ids]

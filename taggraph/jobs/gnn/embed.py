@@ -118,11 +118,12 @@ def run_embed(
         model.check(graph)
     embeddings = model.trained.embed(graph)
     products, tags = embeddings["product"].numpy(), embeddings["tag"].numpy()
-    run_id = f"embed-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+    created_at = datetime.now(UTC)
+    run_id = f"embed-{created_at.strftime('%Y%m%dT%H%M%S%f')}"
     dimension = int(products.shape[1])
     _write(executor, "product", snapshot.ids["product"], products, run_id, batch_size)
     _write(executor, "tag", snapshot.ids["tag"], tags, run_id, batch_size)
-    files = _files(out, snapshot, products, tags)
+    files = _files(out, snapshot, products, tags, run_id, created_at)
     record_run(
         executor,
         run_id,
@@ -188,8 +189,18 @@ def _prepare(out: Path) -> None:
         raise InputError(f"cannot write the embeddings to {out}: {error.strerror or error}") from error
 
 
-def _files(out: Path, snapshot: GraphSnapshot, products: np.ndarray, tags: np.ndarray) -> list[Path]:
-    """Write both files next to their final names, then move them into place (all or nothing)."""
+def _files(
+    out: Path,
+    snapshot: GraphSnapshot,
+    products: np.ndarray,
+    tags: np.ndarray,
+    run_id: str,
+    created_at: datetime,
+) -> list[Path]:
+    """Write both files next to their final names, then move them into place (all or nothing).
+
+    Each parquet row names the run that made its vector and when, as the graph's nodes do.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -209,6 +220,8 @@ def _files(out: Path, snapshot: GraphSnapshot, products: np.ndarray, tags: np.nd
                 "type": ["product"] * len(products) + ["tag"] * len(tags),
                 "id": snapshot.ids["product"] + snapshot.ids["tag"],
                 "embedding": [v.tolist() for v in products] + [v.tolist() for v in tags],
+                "run_id": [run_id] * (len(products) + len(tags)),
+                "created_at": pa.array([created_at] * (len(products) + len(tags)), pa.timestamp("us", "UTC")),
             }
         )
         pq.write_table(table, partial_parquet)
