@@ -3,6 +3,7 @@
 import errno
 import os
 import sys
+from typing import Annotated
 
 import typer
 from neo4j.exceptions import Neo4jError
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from typer.exceptions import TyperException
 
+from taggraph import __version__
 from taggraph.errors import TaggraphError
 from taggraph.jobs.commands import browse, extractor, gnn, graph, ingest, linker, neo4j, review, serve, tagger
 from taggraph.jobs.commands.runtime import errors, json_mode
@@ -21,6 +23,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"taggraph {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Product text to tags, kept in a Neo4j knowledge graph."""
+
+
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(graph.app, name="graph")
 app.add_typer(tagger.app, name="tagger")

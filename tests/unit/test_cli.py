@@ -1,10 +1,12 @@
 """Expected failures of the CLI: one clear line on stderr, a non-zero exit, no traceback."""
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import taggraph
 from taggraph.jobs.cli import main
 
 
@@ -285,3 +287,30 @@ def test_serve_with_malformed_keys_is_one_clear_line(
 def test_serve_flags_out_of_range(capsys: pytest.CaptureFixture[str], flag: str) -> None:
     code, _, err = run(capsys, "serve", flag)
     assert code == 2 and "Traceback" not in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--version")
+    assert (code, out, err) == (0, f"taggraph {taggraph.__version__}\n", "")
+    assert run(capsys, "--version=yes")[0] == 2
+
+
+def test_every_command_that_prints_a_result_has_json_output() -> None:
+    import typer.main
+
+    from taggraph.jobs.cli import app
+
+    def commands(group: object, prefix: str = "") -> Iterator[tuple[str, object]]:
+        for name in group.list_commands(None):  # type: ignore[attr-defined]
+            command = group.get_command(None, name)  # type: ignore[attr-defined]
+            if hasattr(command, "list_commands"):
+                yield from commands(command, f"{prefix}{name} ")
+            else:
+                yield f"{prefix}{name}", command
+
+    found = dict(commands(typer.main.get_command(app)))
+    assert len(found) > 20
+    without = sorted(
+        name for name, command in found.items() if "--json" not in {o for p in command.params for o in p.opts}
+    )
+    assert without == ["serve"]  # it serves; it prints no result

@@ -5,6 +5,7 @@ Model libraries are imported inside the commands, so the other commands start wi
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -132,6 +133,7 @@ def extract(
     ] = None,
     with_description: Annotated[bool, typer.Option(help="Read the description too.")] = False,
     ids: Annotated[Path | None, typer.Option(help="Only the product ids in this file, one per line.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Extract attribute values from a source's products into a generated tags file for `taggraph link`.
 
@@ -142,6 +144,7 @@ def extract(
     from taggraph.jobs.extraction.extract import run_extraction
     from taggraph.jobs.tagging.proposals import read_id_file
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     source_name(source)
     kinds = attribute_kinds(attribute_kind or ())
@@ -166,6 +169,9 @@ def extract(
         )
     if id_skips:
         report.skipped.update(id_skips)
+    if as_json:
+        print_json(asdict(report))
+        return
     asked = ", ".join(f"{name} -> {kind}" for name, kind in report.attributes.items())
     console.print(f"run {report.run_id}: {report.products:,} products read for {asked}")
     console.print(

@@ -18,10 +18,13 @@ app = typer.Typer(help="Create the schema and inspect the graph.")
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Create the constraints and indexes of the graph model (idempotent)."""
     with open_graph(settings_of(ctx).neo4j) as executor:
         applied = apply_schema(executor)
+    if as_json:
+        print_json({"statements": len(applied)})
+        return
     console.print(f"schema ready: {len(applied)} statements applied")
 
 
@@ -57,10 +60,14 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def clear(
     ctx: typer.Context,
     yes: bool = typer.Option(False, "--yes", help="Confirm: delete every node and relationship."),
+    as_json: JsonOption = False,
 ) -> None:
     """Delete every node and relationship (the schema stays). Needs --yes."""
     if not yes:
         raise InputError("`taggraph graph clear` deletes the whole graph; add --yes to confirm")
     with open_graph(settings_of(ctx).neo4j) as executor:
         clear_graph(executor)
+    if as_json:
+        print_json({"cleared": True})
+        return
     console.print("graph cleared")

@@ -3,13 +3,14 @@
 The encoder and FAISS are imported inside the commands, so the other commands start without them.
 """
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from taggraph.jobs.commands.runtime import console, open_graph, settings_of
+from taggraph.jobs.commands.runtime import JsonOption, console, json_mode, open_graph, print_json, settings_of
 
 app = typer.Typer(help="The FAISS index over graph entities that generated tags link to.")
 
@@ -27,6 +28,7 @@ def build(
             help='Labelled queries to fit the threshold on: JSON Lines {"surface", "kind", "entity_id"}.'
         ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Index the graph's active tags, brands and categories (and their aliases) for linking.
 
@@ -36,6 +38,7 @@ def build(
     from taggraph.encoders.embedder import TextEmbedder
     from taggraph.jobs.linking.build import build_linker, read_labelled_queries
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     labelled = (
         read_labelled_queries(tune, settings.rejects_dir / "linker-tuning.rejects.jsonl") if tune else None
@@ -50,6 +53,9 @@ def build(
             labelled=labelled,
             exact_max=settings.linker.exact_max,
         )
+    if as_json:
+        print_json(asdict(report))
+        return
     how = f"rebuilt ({report.rebuilt})" if report.rebuilt else f"updated: {report.added:,} entities added"
     console.print(f"linker index at {report.path}: {report.entities:,} entities, {report.index_type}, {how}")
     console.print(f"link threshold {report.threshold:.3f}, fit on {report.tuned_on}; {report.seconds:.1f} s")
@@ -64,6 +70,7 @@ def link(
     page_size: Annotated[
         int | None, typer.Option(min=1, max=100_000, help="Products per transaction.")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Link generated tags to graph entities; what links to nothing becomes a candidate tag.
 
@@ -78,6 +85,7 @@ def link(
     from taggraph.linker.entities import vocabulary_version
     from taggraph.linker.linker import Linker
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     with open_graph(settings.neo4j) as executor:
         embedder = TextEmbedder(settings.encoder)
@@ -99,6 +107,9 @@ def link(
                 page_size=page_size or settings.page_size,
                 on_page=lambda count: progress.advance(task, count),
             )
+    if as_json:
+        print_json(asdict(report))
+        return
     if report.resumed_after:
         console.print(f"resumed after {report.resumed_after:,} products")
     rejected = sum(report.rejected.values())

@@ -4,6 +4,7 @@ Model libraries (torch, transformers, scikit-learn) are imported inside the comm
 other commands of the CLI start without loading them.
 """
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -197,6 +198,7 @@ def tag(
     page_size: Annotated[
         int | None, typer.Option(min=1, max=100_000, help="Products per transaction.")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Score the model's source's products and write proposed tags to the graph.
 
@@ -208,6 +210,7 @@ def tag(
     from taggraph.encoders.tagger.tagger import Tagger
     from taggraph.jobs.tagging.proposals import read_id_file, run_tagging
 
+    json_mode(as_json)
     settings = settings_of(ctx)
     id_list, id_skips = read_id_file(ids) if ids is not None else (None, None)
     if id_list is not None and not id_list:
@@ -242,6 +245,9 @@ def tag(
             )
     if id_skips:
         report.skipped.update(id_skips)
+    if as_json:
+        print_json(asdict(report))
+        return
     _print_tagging(report)
 
 
