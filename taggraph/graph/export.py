@@ -148,7 +148,7 @@ def read_snapshot(
         raise InputError(f"the graph holds no product{' of ' + ', '.join(wanted) if wanted else ''}")
     snapshot = GraphSnapshot(ids, properties, {})
     index = {node_type: snapshot.index(node_type) for node_type in ids}
-    edges = {edge_type: _EdgeRows() for edge_type in EDGE_COLUMNS}
+    edges = {edge_type: _EdgeRows(columns) for edge_type, columns in EDGE_COLUMNS.items()}
     for chunk in _chunks(ids["product"], page_size):
         for row in executor.read("read/export_product_edges", ids=chunk):
             product = index["product"][row["id"]]
@@ -166,30 +166,36 @@ def read_snapshot(
             product = index["product"].get(row["product"])
             if product is not None:
                 edges[INTERACTED].add(index["user"][row["user"]], product, row["properties"])
-    snapshot.edges = {edge_type: rows.table(EDGE_COLUMNS[edge_type]) for edge_type, rows in edges.items()}
+    snapshot.edges = {edge_type: rows.table() for edge_type, rows in edges.items()}
     return snapshot
 
 
 class _EdgeRows:
-    """Edges of one type as they are read: index pairs and each edge's properties."""
+    """Edges of one type as they are read: index pairs and a column per property.
 
-    def __init__(self) -> None:
+    Args:
+        columns: Columns every table of the type has.
+
+    """
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
         self.sources: list[int] = []
         self.targets: list[int] = []
-        self.properties: list[dict[str, Any]] = []
+        self.columns: dict[str, list[Any]] = {name: [] for name in columns}
 
     def add(self, source: int, target: int, properties: dict[str, Any]) -> None:
+        """Append one edge; a property no earlier edge held gets a column, None for those edges."""
+        for name in sorted(properties.keys() - self.columns.keys()):
+            self.columns[name] = [None] * len(self.sources)
+        for name, column in self.columns.items():
+            column.append(_plain(properties.get(name)))
         self.sources.append(source)
         self.targets.append(target)
-        self.properties.append({key: _plain(value) for key, value in properties.items()})
 
-    def table(self, columns: tuple[str, ...]) -> EdgeTable:
-        """The edges with one column per property any of them holds (None where one lacks it)."""
-        names = dict.fromkeys(columns) | dict.fromkeys(key for row in self.properties for key in sorted(row))
+    def table(self) -> EdgeTable:
+        """The edges read so far."""
         return EdgeTable(
-            np.asarray(self.sources, dtype=np.int64),
-            np.asarray(self.targets, dtype=np.int64),
-            {name: [row.get(name) for row in self.properties] for name in names},
+            np.asarray(self.sources, dtype=np.int64), np.asarray(self.targets, dtype=np.int64), self.columns
         )
 
 
