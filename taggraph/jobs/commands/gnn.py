@@ -17,6 +17,7 @@ from taggraph.graph.export import read_snapshot, to_networkx, write_graphml, wri
 from taggraph.jobs.commands.runtime import (
     JsonOption,
     console,
+    epoch_progress,
     json_mode,
     open_graph,
     print_json,
@@ -96,7 +97,6 @@ def train(
     from taggraph.jobs.gnn.refine import train_refiner
 
     json_mode(as_json)
-    json_mode(as_json)
     settings = settings_of(ctx)
     text_tagger = Tagger.load(tagger)
     source = TaggerJob.of_model(text_tagger.meta).source
@@ -111,8 +111,8 @@ def train(
         lr=_finite(lr, "--lr"),
         seed=seed,
     )
-    with open_graph(settings.neo4j) as executor:
-        model, report = train_refiner(executor, text_tagger, TextEmbedder(settings.encoder), config)
+    with open_graph(settings.neo4j) as executor, epoch_progress("train", epochs) as on_epoch:
+        model, report = train_refiner(executor, text_tagger, TextEmbedder(settings.encoder), config, on_epoch)
     model.save(target)
     keys = ("micro_f1", "macro_f1", "p_at_1", "map")
     rows = [(name, *(metrics[key] for key in keys)) for name, metrics in report.metrics.items()]
@@ -175,13 +175,8 @@ def recommender(
         lr=_finite(lr, "--lr"),
         seed=seed,
     )
-    with open_graph(settings.neo4j) as executor:
-        ranker, report = train_recommender(
-            executor,
-            config,
-            source or None,
-            on_epoch=lambda epoch, loss: console.print(f"epoch {epoch}: loss {loss:.4f}"),
-        )
+    with open_graph(settings.neo4j) as executor, epoch_progress("train", epochs) as on_epoch:
+        ranker, report = train_recommender(executor, config, source or None, on_epoch=on_epoch)
     ranker.save(target)
     if as_json:
         print_json({**asdict(report), "model": str(target)})
@@ -254,7 +249,7 @@ def embed(
     json_mode(as_json)
     settings = settings_of(ctx)
     config = _config(settings.gnn, mini_batch, fanout, hidden=hidden, epochs=epochs, seed=seed)
-    with open_graph(settings.neo4j) as executor:
+    with open_graph(settings.neo4j) as executor, epoch_progress("embed", epochs) as on_epoch:
         report = run_embed(
             executor,
             TextEmbedder(settings.encoder),
@@ -263,6 +258,7 @@ def embed(
             check_writable(model or settings.models_dir / "gnn" / "embed", "GNN model"),
             retrain,
             batch_size,
+            on_epoch,
         )
     if as_json:
         print_json(asdict(report))

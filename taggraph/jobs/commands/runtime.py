@@ -1,13 +1,14 @@
 """What commands share: the settings, the driver and executor, and console output (tables, JSON)."""
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from taggraph.errors import InputError
@@ -51,6 +52,24 @@ JsonOption = Annotated[
 RejectsDirOption = Annotated[
     Path | None, typer.Option(help="Folder of the rejects files (default: TAGGRAPH_REJECTS_DIR).")
 ]
+
+
+@contextmanager
+def epoch_progress(name: str, epochs: int) -> Iterator[Callable[[int, float], None]]:
+    """A bar of training epochs with the latest loss; yields the ``on_epoch(epoch, loss)`` to call.
+
+    Training stops early when validation stops improving, so the bar may end short of ``epochs``.
+    """
+    with Progress(
+        TextColumn(f"[bold]{name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.4f}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task(name, total=epochs, loss=float("nan"))
+        yield lambda epoch, loss: progress.update(task, completed=epoch, loss=loss)
 
 
 def json_mode(enabled: bool) -> None:

@@ -5,6 +5,7 @@ They are written to Neo4j (with vector indexes) and to parquet and npz files.
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,7 @@ def run_embed(
     model_path: Path,
     retrain: bool = False,
     batch_size: int = 1000,
+    on_epoch: Callable[[int, float], None] | None = None,
 ) -> EmbedReport:
     """Train (or load) the embedding GNN, write embeddings to the graph and to ``out``.
 
@@ -100,6 +102,7 @@ def run_embed(
         model_path: Where the model is saved, or loaded from when present and not ``retrain``.
         retrain: Train even when a model is saved.
         batch_size: Nodes per write transaction.
+        on_epoch: Called with each training epoch and its mean loss.
 
     Raises:
         ModelArtifactError: If a saved model does not fit the graph as it is now.
@@ -111,7 +114,7 @@ def run_embed(
     graph, validation = tag_link_graph(snapshot, node_features(snapshot, embedder.embed, True))
     trained = not (model_path / "gnn.json").exists() or retrain
     if trained:
-        model = _train(snapshot, graph, validation, config)
+        model = _train(snapshot, graph, validation, config, on_epoch)
         model.save(model_path)
     else:
         model = GraphModel.load(model_path)
@@ -139,7 +142,11 @@ def run_embed(
 
 
 def _train(
-    snapshot: GraphSnapshot, graph: GraphTensors, validation: np.ndarray, config: GNNConfig
+    snapshot: GraphSnapshot,
+    graph: GraphTensors,
+    validation: np.ndarray,
+    config: GNNConfig,
+    on_epoch: Callable[[int, float], None] | None,
 ) -> GraphModel:
     table = snapshot.edges[HAS_TAG]
     facts = np.array([status == FACT for status in table.properties["status"]], dtype=bool)
@@ -153,7 +160,7 @@ def _train(
     def validate(model: TrainedLinkModel) -> float:
         return mean_average_precision(truth, model.scores(graph, sources).numpy()) if len(rows) else 0.0
 
-    trained = train_link_model(graph, GNNConfig(**{**vars(config), "holdout": "edges"}), validate)
+    trained = train_link_model(graph, GNNConfig(**{**vars(config), "holdout": "edges"}), validate, on_epoch)
     run_id = f"gnn-embed-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
     return GraphModel(
         trained, config, GraphModel.shape_of(graph), {"run_id": run_id, "task": "product-tag links"}
