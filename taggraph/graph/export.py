@@ -40,6 +40,16 @@ EDGE_COLUMNS: dict[EdgeType, tuple[str, ...]] = {
 }
 """Each edge type's property columns, present even when no edge holds them; a snapshot adds a
 column for every other property an edge of the type holds."""
+EDGE_ENDS = (
+    "source_type",
+    "source_index",
+    "source_id",
+    "relation",
+    "target_type",
+    "target_index",
+    "target_id",
+)
+"""The columns of an exported edge that name its ends and relation; its properties follow."""
 
 
 @dataclass
@@ -310,21 +320,8 @@ def to_arrow(snapshot: GraphSnapshot, splits: Sequence[str] | None = None) -> tu
         if splits is not None and node_type == "product":
             fixed["split"] = list(splits)
         _extend(node_columns, count, fixed, snapshot.properties[node_type])
-    edge_columns: dict[str, list[Any]] = {
-        name: []
-        for name in dict.fromkeys(
-            (
-                "source_type",
-                "source_index",
-                "source_id",
-                "relation",
-                "target_type",
-                "target_index",
-                "target_id",
-            )
-        )
-        | dict.fromkeys(name for table in snapshot.edges.values() for name in table.properties)
-    }
+    properties = dict.fromkeys(name for table in snapshot.edges.values() for name in table.properties)
+    edge_columns: dict[str, list[Any]] = {name: [] for name in dict.fromkeys(EDGE_ENDS) | properties}
     for (source_type, relation, target_type), table in snapshot.edges.items():
         count = len(table)
         sources, targets = table.source.tolist(), table.target.tolist()

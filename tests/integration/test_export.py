@@ -13,19 +13,10 @@ import torch
 
 from taggraph.core.labelled_products import split_of
 from taggraph.graph.connection import GraphExecutor
-from taggraph.graph.export import HAS_TAG, INTERACTED, read_snapshot, to_networkx, write_parquet
+from taggraph.graph.export import EDGE_ENDS, HAS_TAG, INTERACTED, read_snapshot, to_networkx, write_parquet
 from taggraph.jobs.cli import main
 
 EXPORTED = {"HAS_TAG", "IN_CATEGORY", "SUBCATEGORY_OF", "HAS_BRAND", "INTERACTED"}
-FIXED_COLUMNS = {
-    "source_type",
-    "source_index",
-    "source_id",
-    "relation",
-    "target_type",
-    "target_index",
-    "target_id",
-}
 
 
 def comparable(value: Any) -> Any:
@@ -60,7 +51,7 @@ def test_parquet_export_holds_every_edge_property_of_the_graph(
             row["relation"].upper(),
             row["source_id"],
             row["target_id"],
-            frozenset((k, comparable(v)) for k, v in row.items() if k not in FIXED_COLUMNS and v is not None),
+            frozenset((k, comparable(v)) for k, v in row.items() if k not in EDGE_ENDS and v is not None),
         )
         for row in pq.read_table(edges_path).to_pylist()
     )
