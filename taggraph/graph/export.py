@@ -7,7 +7,7 @@ same mapping; ``ids[type][index]`` turns an index back into the graph id.
 """
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -128,7 +128,10 @@ def _chunks(ids: Sequence[str], size: int) -> Iterator[list[str]]:
 
 
 def read_snapshot(
-    executor: GraphExecutor, sources: Sequence[str] | None = None, page_size: int = 10_000
+    executor: GraphExecutor,
+    sources: Sequence[str] | None = None,
+    page_size: int = 10_000,
+    on_rows: Callable[[int], None] | None = None,
 ) -> GraphSnapshot:
     """Read products (of ``sources``, or all), tags, categories, brands, users and their edges.
 
@@ -136,6 +139,7 @@ def read_snapshot(
         executor: The graph.
         sources: Product sources to keep (``myntra``...); interactions with other products drop.
         page_size: Nodes per read.
+        on_rows: Called with the number of nodes or edge rows each read returned.
 
     Returns:
         The snapshot; each edge type carries every property its edges hold in the graph, and at
@@ -150,7 +154,10 @@ def read_snapshot(
     properties: dict[str, dict[str, list[Any]]] = {}
     for node_type, statement in NODE_STATEMENTS.items():
         extra = {"sources": wanted} if node_type == "product" else {}
-        rows = [row for page in _pages(executor, statement, page_size, **extra) for row in page]
+        rows: list[dict[str, Any]] = []
+        for page in _pages(executor, statement, page_size, **extra):
+            rows += page
+            _report(on_rows, len(page))
         ids[node_type] = [row["id"] for row in rows]
         names = [key for key in rows[0] if key != "id"] if rows else []
         properties[node_type] = {key: [row[key] for row in rows] for key in names}
@@ -160,7 +167,9 @@ def read_snapshot(
     index = {node_type: snapshot.index(node_type) for node_type in ids}
     edges = {edge_type: _EdgeRows(columns) for edge_type, columns in EDGE_COLUMNS.items()}
     for chunk in _chunks(ids["product"], page_size):
-        for row in executor.read("read/export_product_edges", ids=chunk):
+        rows = executor.read("read/export_product_edges", ids=chunk)
+        _report(on_rows, len(rows))
+        for row in rows:
             product = index["product"][row["id"]]
             for tag in row["tags"]:
                 edges[HAS_TAG].add(product, index["tag"][tag["id"]], tag["properties"])
@@ -172,12 +181,19 @@ def read_snapshot(
         if parent is not None:
             edges[SUBCATEGORY_OF].add(position, index["category"][parent], {})
     for chunk in _chunks(ids["user"], page_size):
-        for row in executor.read("read/export_interactions", ids=chunk):
+        rows = executor.read("read/export_interactions", ids=chunk)
+        _report(on_rows, len(rows))
+        for row in rows:
             product = index["product"].get(row["product"])
             if product is not None:
                 edges[INTERACTED].add(index["user"][row["user"]], product, row["properties"])
     snapshot.edges = {edge_type: rows.table() for edge_type, rows in edges.items()}
     return snapshot
+
+
+def _report(on_rows: Callable[[int], None] | None, count: int) -> None:
+    if on_rows is not None:
+        on_rows(count)
 
 
 class _EdgeRows:

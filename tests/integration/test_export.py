@@ -111,3 +111,12 @@ def test_networkx_and_pyg_carry_the_edge_attributes(review_graph: GraphExecutor,
 @pytest.mark.parametrize("bad", ["--splits=maybe", "--format=csv"])
 def test_export_refuses_bad_flags(bad: str, tmp_path: Path) -> None:
     assert main(["export", str(tmp_path / "out"), bad]) == 2
+
+
+def test_reading_reports_every_row_it_reads(review_graph: GraphExecutor) -> None:
+    counts: list[int] = []
+    snapshot = read_snapshot(review_graph, page_size=50, on_rows=counts.append)
+    nodes = sum(len(ids) for ids in snapshot.ids.values())
+    products, interactions = len(snapshot.ids["product"]), len(snapshot.edges[INTERACTED])
+    assert sum(counts) == nodes + products + interactions  # nodes, a row per product, interactions
+    assert len(counts) > nodes // 50

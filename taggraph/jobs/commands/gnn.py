@@ -22,6 +22,8 @@ from taggraph.jobs.commands.runtime import (
     open_graph,
     print_json,
     print_table,
+    rows_advancer,
+    rows_progress,
     settings_of,
 )
 from taggraph.settings import GnnSettings
@@ -303,8 +305,8 @@ def export(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"cannot write the export to {out}: {error.strerror or error}") from error
-    with open_graph(settings_of(ctx).neo4j) as executor:
-        snapshot = read_snapshot(executor, source or None)
+    with open_graph(settings_of(ctx).neo4j) as executor, rows_progress() as progress:
+        snapshot = read_snapshot(executor, source or None, on_rows=rows_advancer(progress, "read the graph"))
     product_splits = [split_of(product) for product in snapshot.ids["product"]] if splits else None
     try:
         if output is ExportFormat.PARQUET:

@@ -4,12 +4,10 @@
 """
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from taggraph.core.identity import load_pseudonymiser
 from taggraph.errors import InputError
@@ -23,36 +21,14 @@ from taggraph.jobs.commands.runtime import (
     open_graph,
     print_json,
     print_table,
+    rows_advancer,
+    rows_progress,
     settings_of,
 )
 from taggraph.jobs.ingest.bulk import bulk_load
 from taggraph.jobs.ingest.run import IngestReport, run_ingest
 from taggraph.jobs.ingest.sources.base import SourceContext
 from taggraph.jobs.ingest.sources.registry import SOURCES, build_source
-
-
-def rows_progress() -> Progress:
-    """A progress display of rows read and their rate (tasks from :func:`rows_advancer`)."""
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        TextColumn("{task.completed:,} rows"),
-        TextColumn("{task.fields[rate]:,.0f} rows/s"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-
-
-def rows_advancer(progress: Progress, description: str) -> Callable[[int], None]:
-    """A new task of ``progress``, and the function that adds rows to it and updates its rate."""
-    task = progress.add_task(description, rate=0.0)
-
-    def advance(rows: int) -> None:
-        progress.advance(task, rows)
-        progress.update(task, rate=progress.tasks[task].speed or 0.0)
-
-    return advance
 
 
 def ingest(

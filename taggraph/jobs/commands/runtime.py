@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from taggraph.errors import InputError
@@ -52,6 +59,30 @@ JsonOption = Annotated[
 RejectsDirOption = Annotated[
     Path | None, typer.Option(help="Folder of the rejects files (default: TAGGRAPH_REJECTS_DIR).")
 ]
+
+
+def rows_progress() -> Progress:
+    """A progress display of rows read and their rate (tasks from :func:`rows_advancer`)."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def rows_advancer(progress: Progress, description: str) -> Callable[[int], None]:
+    """A new task of ``progress``, and the function that adds rows to it and updates its rate."""
+    task = progress.add_task(description, rate=0.0)
+
+    def advance(rows: int) -> None:
+        progress.advance(task, rows)
+        progress.update(task, rate=progress.tasks[task].speed or 0.0)
+
+    return advance
 
 
 @contextmanager
